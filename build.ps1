@@ -1,0 +1,345 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates RunEscape.
+
+.DESCRIPTION
+    Tasks (run in the order given; each pulls in what it needs):
+      Bootstrap  Install what is missing (engines, BusyBox, procps, Pester) and start Docker Engine and the Podman API service.
+      Build      Compile and lay out the module in out/RunEscape (cmdlets in the root, engine in dependencies/).
+      Capsules   Build the capsule images and the sample target image offline on every running engine.
+      Test       Run the xunit and Pester suites against real Docker Engine and Podman; prints 'N passed, N failed'.
+      Demo       Start a sample target with no shell or tools and run a top capsule against it.
+      Clean      Remove build output.
+
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Demo
+
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0, ValueFromRemainingArguments)]
+    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Clean')]
+    [string[]] $Task = @('Build'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Engines to build capsule images on and to test against. Default: every engine that runs here.
+    [ValidateSet('docker', 'podman')]
+    [string[]] $Engine,
+
+    # Demo: leave the sample target running afterwards.
+    [switch] $KeepTarget,
+
+    # Test: an xunit filter expression, e.g. 'Category!=Integration'.
+    [string] $Filter
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$Root = $PSScriptRoot
+$OutDir = Join-Path $Root 'out'
+$ModuleOut = Join-Path $OutDir 'RunEscape'
+$Version = ([xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))).Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+$PesterVersion = '5.7.1'
+$DockerSocket = '/var/run/docker.sock'
+$PodmanSocket = '/run/podman/podman.sock'
+$script:Done = @{}
+
+function Write-Step([string] $Message) { Write-Host "==> $Message" -ForegroundColor Cyan }
+
+function Invoke-Native {
+    # Runs a native command, fails the build when it fails.
+    param([string] $File, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Test-Root { (& id -u) -eq '0' }
+
+function Invoke-Privileged {
+    param([string] $File, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+    if (Test-Root) { Invoke-Native $File @Arguments }
+    elseif (Get-Command sudo -ErrorAction SilentlyContinue) { Invoke-Native sudo $File @Arguments }
+    else { throw "Installing or starting engines needs root: run '$File $($Arguments -join ' ')' as root." }
+}
+
+function Test-Engine([string] $Socket) {
+    if (-not (Test-Path $Socket)) { return $false }
+    $null = & curl -sf --max-time 3 --unix-socket $Socket http://localhost/_ping 2>$null
+    return $LASTEXITCODE -eq 0
+}
+
+function Wait-Engine([string] $Socket, [string] $Name, [int] $Seconds = 60) {
+    $deadline = (Get-Date).AddSeconds($Seconds)
+    while ((Get-Date) -lt $deadline) {
+        if (Test-Engine $Socket) { return }
+        Start-Sleep -Milliseconds 500
+    }
+    throw "$Name did not answer on $Socket within $Seconds s."
+}
+
+function Get-RunningEngines {
+    $list = @()
+    if (Test-Engine $DockerSocket) { $list += 'docker' }
+    if (Test-Engine $PodmanSocket) { $list += 'podman' }
+    if ($Engine) { $list = $list | Where-Object { $_ -in $Engine } }
+    return @($list)
+}
+
+function Invoke-Bootstrap {
+    if ($script:Done['Bootstrap']) { return }
+    Write-Step 'Bootstrap: packages, engines, Pester'
+    $wanted = @{ 'docker.io' = 'dockerd'; 'podman' = 'podman'; 'busybox-static' = $null; 'procps' = 'top'; 'iproute2' = 'ip'; 'net-tools' = 'netstat'; 'lsof' = 'lsof'; 'curl' = 'curl' }
+    $missing = foreach ($p in $wanted.Keys) {
+        & dpkg-query -W -f='${Status}' $p 2>$null | Out-String | ForEach-Object { if ($_ -notmatch 'install ok installed') { $p } }
+    }
+    if ($missing) {
+        Write-Step "Installing $($missing -join ', ')"
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Privileged apt-get update -qq
+        Invoke-Privileged apt-get install -y -qq --no-install-recommends @missing
+    }
+
+    # Sandboxes without CAP_SYS_RESOURCE cannot apply Podman's default rlimits; give Podman
+    # limits it may set. This is a property of the build machine, not of RunEscape.
+    $capEff = (Get-Content /proc/self/status | Where-Object { $_ -like 'CapEff:*' }) -replace 'CapEff:\s*', ''
+    $hasSysResource = ([Convert]::ToUInt64($capEff, 16) -band (1 -shl 24)) -ne 0
+    $conf = '/etc/containers/containers.conf'
+    if (-not $hasSysResource -and -not (Select-String -Path $conf -Pattern 'default_ulimits' -Quiet -ErrorAction SilentlyContinue)) {
+        Write-Step "No CAP_SYS_RESOURCE here: writing Podman default_ulimits to $conf"
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $conf)
+        Add-Content -Path $conf -Value "`n[containers]`ndefault_ulimits = [`"nofile=20000:20000`", `"nproc=4096:4096`"]`n"
+    }
+
+    if (-not (Test-Engine $DockerSocket) -and (-not $Engine -or 'docker' -in $Engine)) {
+        Write-Step 'Starting Docker Engine (dockerd)'
+        $log = Join-Path ([IO.Path]::GetTempPath()) 'runescape-dockerd.log'
+        if (Test-Root) { Start-Process -FilePath dockerd -RedirectStandardOutput $log -RedirectStandardError "$log.err" }
+        else { Start-Process -FilePath sudo -ArgumentList 'dockerd' -RedirectStandardOutput $log -RedirectStandardError "$log.err" }
+        Wait-Engine $DockerSocket 'Docker Engine'
+    }
+    if (-not (Test-Engine $PodmanSocket) -and (-not $Engine -or 'podman' -in $Engine)) {
+        Write-Step 'Starting the Podman API service'
+        Invoke-Privileged mkdir -p (Split-Path $PodmanSocket)
+        $log = Join-Path ([IO.Path]::GetTempPath()) 'runescape-podman.log'
+        $podmanArgs = @('system', 'service', '--time=0', "unix://$PodmanSocket")
+        if (Test-Root) { Start-Process -FilePath podman -ArgumentList $podmanArgs -RedirectStandardOutput $log -RedirectStandardError "$log.err" }
+        else { Start-Process -FilePath sudo -ArgumentList (@('podman') + $podmanArgs) -RedirectStandardOutput $log -RedirectStandardError "$log.err" }
+        Wait-Engine $PodmanSocket 'Podman'
+    }
+
+    Write-Step "Restoring Pester $PesterVersion"
+    Invoke-Native dotnet restore (Join-Path $Root 'tests/tools/tools.csproj') --verbosity quiet
+    $script:Done['Bootstrap'] = $true
+}
+
+function Get-PesterModule {
+    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $psd1 = Join-Path $nugetRoot "pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $psd1)) { throw "Pester $PesterVersion is not restored at $psd1; run ./build.ps1 Bootstrap." }
+    return $psd1
+}
+
+function Invoke-Build {
+    if ($script:Done['Build']) { return }
+    Write-Step "Build $Configuration (version $Version)"
+    Invoke-Native dotnet build (Join-Path $Root 'RunEscape.sln') -c $Configuration --nologo --verbosity quiet
+    $publish = Join-Path $OutDir 'publish'
+    Remove-Item -Recurse -Force $publish, $ModuleOut -ErrorAction SilentlyContinue
+    Invoke-Native dotnet publish (Join-Path $Root 'src/RunEscape.PowerShell/RunEscape.PowerShell.csproj') -c $Configuration -o $publish --nologo --verbosity quiet
+
+    # Layout: the small cmdlet assembly in the root, the engine and its dependencies apart.
+    $deps = Join-Path $ModuleOut 'dependencies'
+    $null = New-Item -ItemType Directory -Force -Path $deps
+    foreach ($f in Get-ChildItem $publish -File) {
+        if ($f.Extension -notin '.dll', '.pdb') { continue }
+        $dest = if ($f.BaseName -eq 'RunEscape.PowerShell') { $ModuleOut } else { $deps }
+        Copy-Item $f.FullName $dest
+    }
+    foreach ($f in 'RunEscape.Format.ps1xml', 'RunEscape.Types.ps1xml') {
+        Copy-Item (Join-Path $Root "module/$f") $ModuleOut
+    }
+    $manifest = (Get-Content -Raw (Join-Path $Root 'module/RunEscape.psd1')).Replace('{{Version}}', $Version)
+    Set-Content -Path (Join-Path $ModuleOut 'RunEscape.psd1') -Value $manifest -NoNewline
+    Remove-Item -Recurse -Force $publish
+    Write-Host "Module: $ModuleOut"
+    $script:Done['Build'] = $true
+}
+
+function New-CapsuleRootfs([string] $Name, [string] $Destination) {
+    # Assembles an image root from this machine's Debian packages: binaries, their shared
+    # libraries (from ldd), extra files, and BusyBox applet links where asked.
+    $def = Get-Content -Raw (Join-Path $Root "src/capsules/$Name/rootfs.json") | ConvertFrom-Json
+    $rootfs = Join-Path $Destination 'rootfs'
+    $null = New-Item -ItemType Directory -Force -Path (Join-Path $rootfs 'etc')
+    $copy = {
+        param([string] $Path)
+        $target = Join-Path $rootfs $Path.TrimStart('/')
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $target)
+        Copy-Item -LiteralPath (Resolve-Path -LiteralPath $Path).ProviderPath -Destination $target -Force
+    }
+    foreach ($bin in $def.binaries) {
+        if (-not (Test-Path $bin)) { throw "Capsule '$Name' needs ${bin}: run ./build.ps1 Bootstrap to install it." }
+        & $copy $bin
+        $libs = & ldd $bin 2>$null | ForEach-Object { if ($_ -match '(/\S+)') { $Matches[1] } }
+        foreach ($lib in $libs) { & $copy $lib }
+    }
+    foreach ($file in $def.files) {
+        if (Test-Path $file) { & $copy $file }
+    }
+    if ($def.busyboxApplets) {
+        foreach ($applet in (& /bin/busybox --list)) {
+            if ($applet -eq 'busybox') { continue }
+            $link = Join-Path $rootfs "bin/$applet"
+            if (-not (Test-Path $link)) { $null = New-Item -ItemType SymbolicLink -Path $link -Target 'busybox' }
+        }
+    }
+    if ($def.PSObject.Properties['extra']) {
+        foreach ($p in $def.extra.PSObject.Properties) {
+            $target = Join-Path $rootfs $p.Name
+            $null = New-Item -ItemType Directory -Force -Path (Split-Path $target)
+            [IO.File]::WriteAllText($target, $p.Value)
+        }
+    }
+    [IO.File]::WriteAllText((Join-Path $rootfs 'etc/passwd'), "root:x:0:0:root:/root:/sbin/nologin`n")
+    [IO.File]::WriteAllText((Join-Path $rootfs 'etc/group'), "root:x:0:`n")
+
+    $lines = @('FROM scratch', 'COPY rootfs/ /')
+    foreach ($p in $def.env.PSObject.Properties) { $lines += "ENV $($p.Name)=$($p.Value)" }
+    if ($def.PSObject.Properties['entrypoint']) { $lines += 'ENTRYPOINT ' + ($def.entrypoint | ConvertTo-Json -Compress) }
+    $lines += "LABEL io.runescape.capsule-image=`"$Name`" io.runescape.version=`"$Version`""
+    Set-Content -Path (Join-Path $Destination 'Dockerfile') -Value $lines
+}
+
+function Invoke-Capsules {
+    if ($script:Done['Capsules']) { return }
+    $engines = Get-RunningEngines
+    if (-not $engines) { throw 'No engine is running: run ./build.ps1 Bootstrap first.' }
+    $work = Join-Path $OutDir 'capsules'
+    Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
+    $images = [ordered]@{ busybox = "runescape/capsule-busybox:$Version"; procps = "runescape/capsule-procps:$Version"; 'sample-app' = "runescape/sample-app:$Version" }
+    foreach ($name in $images.Keys) {
+        $dir = Join-Path $work $name
+        New-CapsuleRootfs $name $dir
+        foreach ($e in $engines) {
+            Write-Step "Image $($images[$name]) on $e"
+            if ($e -eq 'docker') { Invoke-Native docker build -q -t $images[$name] $dir 2>$null | Out-Null }
+            else { Invoke-Native podman build -q -t $images[$name] $dir | Out-Null }
+        }
+    }
+    $script:Done['Capsules'] = $true
+}
+
+function Get-TrxCounts([string] $Directory) {
+    $passed = 0; $failed = 0; $skipped = 0
+    foreach ($trx in Get-ChildItem $Directory -Filter *.trx -ErrorAction SilentlyContinue) {
+        $c = ([xml](Get-Content -Raw $trx.FullName)).TestRun.ResultSummary.Counters
+        $passed += [int]$c.passed; $failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+        $skipped += [int]$c.notExecuted
+    }
+    return [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
+}
+
+function Invoke-Test {
+    Invoke-Bootstrap
+    Invoke-Build
+    Invoke-Capsules
+    $engines = Get-RunningEngines
+    $env:RUNESCAPE_TEST_ENGINES = ($engines | ForEach-Object { if ($_ -eq 'docker') { "docker=unix://$DockerSocket" } else { "podman=unix://$PodmanSocket" } }) -join ';'
+    $env:RUNESCAPE_MODULE = Join-Path $ModuleOut 'RunEscape.psd1'
+    $results = Join-Path $OutDir 'test-results'
+    Remove-Item -Recurse -Force $results -ErrorAction SilentlyContinue
+
+    Write-Step "xunit (engines: $($engines -join ', '))"
+    $testArgs = @('test', (Join-Path $Root 'tests/RunEscape.Tests/RunEscape.Tests.csproj'), '-c', $Configuration, '--nologo', '--logger', 'trx', '--logger', 'console;verbosity=normal', '--results-directory', $results)
+    if ($Filter) { $testArgs += @('--filter', $Filter) }
+    & dotnet @testArgs
+    $xunitExit = $LASTEXITCODE
+    $x = Get-TrxCounts $results
+    if ($xunitExit -ne 0 -and $x.Failed -eq 0) { $x.Failed = 1; Write-Warning "dotnet test exited with $xunitExit without a failed test in its results." }
+
+    Write-Step 'Pester'
+    $pester = Get-PesterModule
+    $pesterScript = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester' -Force
+`$c = New-PesterConfiguration
+`$c.Run.Path = '$(Join-Path $Root 'tests/pester')'
+`$c.Run.PassThru = `$true
+`$c.Output.Verbosity = 'Detailed'
+`$r = Invoke-Pester -Configuration `$c
+"PESTER-COUNTS `$(`$r.PassedCount) `$(`$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount) `$(`$r.SkippedCount)"
+"@
+    $pesterOut = & (Get-PwshPath) -NoProfile -NonInteractive -Command $pesterScript 2>&1 | ForEach-Object { $_.ToString() } | Tee-Object -Variable pesterLines | Out-Host
+    $countLine = $pesterLines | Where-Object { $_ -like 'PESTER-COUNTS *' } | Select-Object -Last 1
+    $p = if ($countLine) { $n = $countLine.Split(' '); [pscustomobject]@{ Passed = [int]$n[1]; Failed = [int]$n[2]; Skipped = [int]$n[3] } }
+         else { Write-Warning 'Pester did not report its counts.'; [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+
+    Write-Host ("xunit: {0} passed, {1} failed, {2} skipped" -f $x.Passed, $x.Failed, $x.Skipped)
+    Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $p.Passed, $p.Failed, $p.Skipped)
+    $passed = $x.Passed + $p.Passed
+    $failed = $x.Failed + $p.Failed
+    $skipped = $x.Skipped + $p.Skipped
+    $script:TestSummary = "$passed passed, $failed failed, $skipped skipped"
+    $script:TestFailed = $failed -gt 0
+}
+
+function Get-PwshPath {
+    # The pwsh running this script (dotnet pwsh runs the local tool's own host).
+    $self = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    if ($self -and (Split-Path -Leaf $self) -match '^pwsh') { return $self }
+    return 'pwsh'
+}
+
+function Invoke-Demo {
+    $Engine = @('docker') + @($Engine | Where-Object { $_ -ne 'docker' })
+    Invoke-Bootstrap
+    Invoke-Build
+    Invoke-Capsules
+    $image = "runescape/sample-app:$Version"
+    Write-Step "Starting the sample target web-1 ($image): no shell, no top, no ps"
+    & docker rm -f web-1 2>$null | Out-Null
+    Invoke-Native docker run -d --name web-1 $image | Out-Null
+    Start-Sleep -Seconds 2
+
+    Write-Step 'What the target itself offers: docker exec web-1 top'
+    & docker exec web-1 top -b -n1 2>&1 | ForEach-Object { Write-Host "    $_" }
+    Write-Host "    (exit code ${LASTEXITCODE}: the image has no top)"
+    & docker exec web-1 sh -c 'ps' 2>&1 | ForEach-Object { Write-Host "    $_" }
+    Write-Host "    (exit code ${LASTEXITCODE}: nor a shell)"
+
+    Write-Step 'RunEscape: Invoke-Capsule -Utility top -Container web-1 | Sort-Object CPU -Descending | Select-Object -First 5'
+    $demo = @"
+Import-Module '$(Join-Path $ModuleOut 'RunEscape.psd1')'
+Invoke-Capsule -Utility top -Container web-1 | Sort-Object CPU -Descending | Select-Object -First 5 | Format-Table
+'Capsules left behind: ' + @(Get-Capsule).Count
+"@
+    & (Get-PwshPath) -NoProfile -NonInteractive -Command $demo
+    $demoExit = $LASTEXITCODE
+    if (-not $KeepTarget) {
+        Write-Step 'Removing the sample target (pass -KeepTarget to keep it)'
+        & docker rm -f web-1 | Out-Null
+    }
+    if ($demoExit -ne 0) { throw "The demo failed (exit code $demoExit)." }
+}
+
+$script:TestFailed = $false
+$script:TestSummary = $null
+foreach ($t in $Task) {
+    switch ($t) {
+        'Bootstrap' { Invoke-Bootstrap }
+        'Build' { Invoke-Build }
+        'Capsules' { Invoke-Capsules }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Clean' { Remove-Item -Recurse -Force $OutDir -ErrorAction SilentlyContinue; Invoke-Native dotnet clean (Join-Path $Root 'RunEscape.sln') --nologo --verbosity quiet }
+    }
+}
+if ($script:TestSummary) {
+    Write-Host $script:TestSummary
+    if ($script:TestFailed) { exit 1 }
+}

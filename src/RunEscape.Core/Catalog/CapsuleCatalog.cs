@@ -1,0 +1,272 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace RunEscape.Catalog;
+
+/// <summary>
+/// The set of utilities a capsule can carry. The built-in catalog is a versioned JSON
+/// document embedded in this assembly; image references name the module version.
+/// </summary>
+public sealed class CapsuleCatalog
+{
+    /// <summary>The catalog schema versions this build reads.</summary>
+    public static readonly IReadOnlyList<string> SupportedSchemaVersions = new[] { "1.0" };
+
+    private static readonly string[] DefaultNamespaces = { "pid", "net", "ipc" };
+
+    private readonly Dictionary<string, CapsuleUtility> _byName;
+
+    private CapsuleCatalog(IEnumerable<CapsuleUtility> utilities)
+    {
+        _byName = new Dictionary<string, CapsuleUtility>(StringComparer.OrdinalIgnoreCase);
+        foreach (var u in utilities)
+        {
+            _byName[u.Name] = u;
+        }
+    }
+
+    /// <summary>Environment variable that maps the built-in capsule images to another registry.</summary>
+    public const string RegistryVariable = "RUNESCAPE_REGISTRY";
+
+    /// <summary>A catalog of the given entries (later entries with the same name win).</summary>
+    public static CapsuleCatalog Create(IEnumerable<CapsuleUtility> utilities) => new(utilities);
+
+    /// <summary>
+    /// The image to run for <paramref name="utility"/>: built-in images are moved to
+    /// <paramref name="registry"/> (or $RUNESCAPE_REGISTRY) when one is given, e.g.
+    /// registry.example.com/team + runescape/capsule-procps:0.1.0 → registry.example.com/team/runescape/capsule-procps:0.1.0.
+    /// </summary>
+    public static string ResolveImage(CapsuleUtility utility, string? registry)
+    {
+        registry ??= Environment.GetEnvironmentVariable(RegistryVariable);
+        if (string.IsNullOrWhiteSpace(registry) || utility.Source != "builtin")
+        {
+            return utility.Image;
+        }
+
+        return registry.TrimEnd('/') + "/" + utility.Image;
+    }
+
+    /// <summary>All entries, ordered by name.</summary>
+    public IReadOnlyList<CapsuleUtility> Utilities =>
+        _byName.Values.OrderBy(u => u.Name, StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>The version that fills <c>{version}</c> in image references.</summary>
+    public static string ModuleVersion { get; } = ReadModuleVersion();
+
+    /// <summary>The catalog shipped with the module.</summary>
+    public static CapsuleCatalog Builtin { get; } = LoadBuiltin();
+
+    /// <summary>Finds an entry by exact name (case-insensitive).</summary>
+    public bool TryGet(string name, out CapsuleUtility utility)
+    {
+        if (_byName.TryGetValue(name, out var found))
+        {
+            utility = found;
+            return true;
+        }
+
+        utility = null!;
+        return false;
+    }
+
+    /// <summary>Finds an entry or throws <see cref="CapsuleErrorKind.UtilityNotFound"/>.</summary>
+    public CapsuleUtility Get(string name)
+    {
+        if (TryGet(name, out var utility))
+        {
+            return utility;
+        }
+
+        var known = string.Join(", ", _byName.Keys.OrderBy(k => k, StringComparer.OrdinalIgnoreCase));
+        throw new CapsuleException(
+            CapsuleErrorKind.UtilityNotFound,
+            $"The utility '{name}' is not in the capsule catalog. Known utilities: {known}.",
+            name,
+            "Run Get-CapsuleCatalog to list the utilities a capsule can carry.");
+    }
+
+    /// <summary>Reads a catalog document. Errors name the source, the entry and the field.</summary>
+    public static IReadOnlyList<CapsuleUtility> Parse(string json, string source)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid(source, null, null, $"is not valid JSON: {ex.Message}", ex);
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid(source, null, null, "must be a JSON object with 'schemaVersion' and 'utilities'.");
+            }
+
+            var schema = root.TryGetProperty("schemaVersion", out var sv) && sv.ValueKind == JsonValueKind.String ? sv.GetString() : null;
+            if (schema is null || !SupportedSchemaVersions.Contains(schema))
+            {
+                throw Invalid(source, null, "schemaVersion", $"must be one of {string.Join(", ", SupportedSchemaVersions)} (found '{schema ?? "nothing"}').");
+            }
+
+            if (!root.TryGetProperty("utilities", out var list) || list.ValueKind != JsonValueKind.Array)
+            {
+                throw Invalid(source, null, "utilities", "must be an array.");
+            }
+
+            var result = new List<CapsuleUtility>();
+            var index = 0;
+            foreach (var e in list.EnumerateArray())
+            {
+                var entry = $"#{index}";
+                var name = RequiredString(e, "name", source, entry);
+                entry = name;
+                var image = RequiredString(e, "image", source, entry).Replace("{version}", ModuleVersion, StringComparison.Ordinal);
+                var command = StringArray(e, "command", source, entry, required: true);
+                if (command.Count == 0)
+                {
+                    throw Invalid(source, entry, "command", "must name at least the program to run.");
+                }
+
+                var parser = RequiredString(e, "parser", source, entry);
+                var namespaces = StringArray(e, "namespaces", source, entry, required: false);
+                foreach (var ns in namespaces)
+                {
+                    if (ns is not ("pid" or "net" or "ipc"))
+                    {
+                        throw Invalid(source, entry, "namespaces", $"has '{ns}'; allowed: pid, net, ipc.");
+                    }
+                }
+
+                var timeout = 30;
+                if (e.TryGetProperty("timeoutSec", out var t))
+                {
+                    if (t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out timeout) || timeout <= 0)
+                    {
+                        throw Invalid(source, entry, "timeoutSec", "must be a positive whole number of seconds.");
+                    }
+                }
+
+                var env = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (e.TryGetProperty("environment", out var envEl))
+                {
+                    if (envEl.ValueKind != JsonValueKind.Object)
+                    {
+                        throw Invalid(source, entry, "environment", "must be an object of name/value strings.");
+                    }
+
+                    foreach (var p in envEl.EnumerateObject())
+                    {
+                        if (p.Value.ValueKind != JsonValueKind.String)
+                        {
+                            throw Invalid(source, entry, $"environment.{p.Name}", "must be a string.");
+                        }
+
+                        env[p.Name] = p.Value.GetString()!;
+                    }
+                }
+
+                var description = e.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : string.Empty;
+                result.Add(new CapsuleUtility(
+                    name, description, image, command, env, parser,
+                    namespaces.Count == 0 ? DefaultNamespaces : namespaces,
+                    StringArray(e, "capabilities", source, entry, required: false),
+                    timeout, source));
+                index++;
+            }
+
+            return result;
+        }
+    }
+
+    private static CapsuleCatalog LoadBuiltin()
+    {
+        using var stream = typeof(CapsuleCatalog).Assembly.GetManifestResourceStream("RunEscape.Catalog.builtin-catalog.json")
+            ?? throw new InvalidOperationException("The built-in catalog resource is missing from RunEscape.Core.");
+        using var reader = new StreamReader(stream);
+        return new CapsuleCatalog(Parse(reader.ReadToEnd(), "builtin"));
+    }
+
+    private static string ReadModuleVersion()
+    {
+        var info = typeof(CapsuleCatalog).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (string.IsNullOrEmpty(info))
+        {
+            return typeof(CapsuleCatalog).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        }
+
+        var plus = info.IndexOf('+', StringComparison.Ordinal);
+        return plus >= 0 ? info[..plus] : info;
+    }
+
+    private static string RequiredString(JsonElement e, string field, string source, string entry)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid(source, entry, null, "must be an object.");
+        }
+
+        if (!e.TryGetProperty(field, out var v) || v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString()))
+        {
+            throw Invalid(source, entry, field, "is required and must be a non-empty string.");
+        }
+
+        return v.GetString()!;
+    }
+
+    private static IReadOnlyList<string> StringArray(JsonElement e, string field, string source, string entry, bool required)
+    {
+        if (!e.TryGetProperty(field, out var v))
+        {
+            if (required)
+            {
+                throw Invalid(source, entry, field, "is required.");
+            }
+
+            return Array.Empty<string>();
+        }
+
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid(source, entry, field, "must be an array of strings.");
+        }
+
+        var list = new List<string>();
+        foreach (var item in v.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                throw Invalid(source, entry, field, "must contain only strings.");
+            }
+
+            list.Add(item.GetString()!);
+        }
+
+        return list;
+    }
+
+    private static CapsuleException Invalid(string source, string? entry, string? field, string problem, Exception? inner = null)
+    {
+        var where = source;
+        if (entry is not null)
+        {
+            where += $", entry '{entry}'";
+        }
+
+        if (field is not null)
+        {
+            where += $", field '{field}'";
+        }
+
+        return new CapsuleException(
+            CapsuleErrorKind.InvalidArgument,
+            $"Catalog {where} {problem}",
+            source,
+            "Correct the catalog document and try again.",
+            inner);
+    }
+}

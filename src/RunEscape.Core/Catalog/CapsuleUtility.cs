@@ -1,0 +1,62 @@
+namespace RunEscape.Catalog;
+
+/// <summary>
+/// One catalog entry: what a capsule carries and how its output is read.
+/// </summary>
+public sealed class CapsuleUtility
+{
+    public CapsuleUtility(
+        string name,
+        string description,
+        string image,
+        IReadOnlyList<string> command,
+        IReadOnlyDictionary<string, string> environment,
+        string parser,
+        IReadOnlyList<string> namespaces,
+        IReadOnlyList<string> capabilities,
+        int timeoutSec,
+        string source)
+    {
+        Name = name;
+        Description = description;
+        Image = image;
+        Command = command;
+        Environment = environment;
+        Parser = parser;
+        Namespaces = namespaces;
+        Capabilities = capabilities;
+        TimeoutSec = timeoutSec;
+        Source = source;
+    }
+
+    /// <summary>The name users pass to -Utility.</summary>
+    public string Name { get; }
+
+    public string Description { get; }
+
+    /// <summary>The capsule image reference, with the module version filled in.</summary>
+    public string Image { get; }
+
+    /// <summary>The argv run inside the capsule (before the deadline wrapper).</summary>
+    public IReadOnlyList<string> Command { get; }
+
+    /// <summary>Environment variables set in the capsule.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    /// <summary>The parser that reads the utility's standard output.</summary>
+    public string Parser { get; }
+
+    /// <summary>Namespaces of the target the capsule joins: pid, net, ipc.</summary>
+    public IReadOnlyList<string> Namespaces { get; }
+
+    /// <summary>Linux capabilities the capsule is given; nothing else is added.</summary>
+    public IReadOnlyList<string> Capabilities { get; }
+
+    /// <summary>Default deadline in seconds.</summary>
+    public int TimeoutSec { get; }
+
+    /// <summary>Where the entry came from: "builtin" or a file path.</summary>
+    public string Source { get; }
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,33 @@
+namespace RunEscape.Lifecycle;
+
+/// <summary>A capsule that exists right now on an engine, as its labels describe it.</summary>
+public sealed class CapsuleInfo
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Target { get; init; }
+
+    public required string Utility { get; init; }
+
+    public required string State { get; init; }
+
+    public DateTimeOffset? Created { get; init; }
+
+    public DateTimeOffset? Deadline { get; init; }
+
+    public string? Owner { get; init; }
+
+    public required string Engine { get; init; }
+
+    public required string Endpoint { get; init; }
+
+    /// <summary>How long ago the capsule was created.</summary>
+    public TimeSpan? Age => Created is { } c ? DateTimeOffset.UtcNow - c : null;
+
+    /// <summary>The capsule's deadline has passed: it is an orphan.</summary>
+    public bool Expired => Deadline is { } d && d < DateTimeOffset.UtcNow;
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,29 @@
+using RunEscape.Targets;
+
+namespace RunEscape.Lifecycle;
+
+/// <summary>Everything a runtime needs to start one capsule; built by the lifecycle.</summary>
+public sealed class CapsuleLaunch
+{
+    public required string Name { get; init; }
+
+    public required string Image { get; init; }
+
+    /// <summary>The full argv, deadline wrapper included. Never passed through a shell.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Environment { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+
+    public required CapsuleTargetInfo Target { get; init; }
+
+    /// <summary>pid, net, ipc: the target namespaces to join.</summary>
+    public required IReadOnlyList<string> Namespaces { get; init; }
+
+    public required IReadOnlyList<string> Capabilities { get; init; }
+
+    public required string Utility { get; init; }
+
+    public required DateTimeOffset Deadline { get; init; }
+}

@@ -1,0 +1,24 @@
+namespace RunEscape.Lifecycle;
+
+/// <summary>What the caller asks for: one utility against one target.</summary>
+public sealed class CapsuleRequest
+{
+    public required string Utility { get; init; }
+
+    public required string Target { get; init; }
+
+    /// <summary>Extra argv appended to the catalog entry's command.</summary>
+    public IReadOnlyList<string> ArgumentList { get; init; } = Array.Empty<string>();
+
+    /// <summary>Overrides the catalog entry's deadline.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Skip parsing; the result carries the raw output only.</summary>
+    public bool Raw { get; init; }
+
+    /// <summary>Registry the built-in capsule images are pulled from (null: $RUNESCAPE_REGISTRY, else as built).</summary>
+    public string? Registry { get; init; }
+
+    /// <summary>Forces a parser variant (null: detect).</summary>
+    public string? Variant { get; init; }
+}

@@ -1,0 +1,25 @@
+namespace RunEscape.Lifecycle;
+
+/// <summary>What a runtime collected from one capsule run.</summary>
+public sealed class CapsuleRunOutput
+{
+    public CapsuleRunOutput(string capsuleId, long exitCode, string standardOutput, string standardError, IReadOnlyList<string> sharedNamespaces)
+    {
+        CapsuleId = capsuleId;
+        ExitCode = exitCode;
+        StandardOutput = standardOutput;
+        StandardError = standardError;
+        SharedNamespaces = sharedNamespaces;
+    }
+
+    public string CapsuleId { get; }
+
+    public long ExitCode { get; }
+
+    public string StandardOutput { get; }
+
+    public string StandardError { get; }
+
+    /// <summary>The namespaces the capsule really joined (IPC is skipped when the target's is private).</summary>
+    public IReadOnlyList<string> SharedNamespaces { get; }
+}

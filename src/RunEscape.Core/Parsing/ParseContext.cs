@@ -1,0 +1,34 @@
+namespace RunEscape.Parsing;
+
+/// <summary>A line a parser could not read, with why.</summary>
+public sealed class ParseIssue
+{
+    public ParseIssue(int lineNumber, string line, string message)
+    {
+        LineNumber = lineNumber;
+        Line = line;
+        Message = message;
+    }
+
+    /// <summary>1-based line number in the parsed text.</summary>
+    public int LineNumber { get; }
+
+    public string Line { get; }
+
+    public string Message { get; }
+
+    public override string ToString() => $"line {LineNumber}: {Message}: {Line}";
+}
+
+/// <summary>Collects what a parser could not read; the caller decides how to report it.</summary>
+public sealed class ParseContext
+{
+    private readonly List<ParseIssue> _issues = new();
+
+    /// <summary>Output variant forced by the caller (e.g. "busybox"); null means detect.</summary>
+    public string? Variant { get; init; }
+
+    public IReadOnlyList<ParseIssue> Issues => _issues;
+
+    public void Report(int lineNumber, string line, string message) => _issues.Add(new ParseIssue(lineNumber, line, message));
+}

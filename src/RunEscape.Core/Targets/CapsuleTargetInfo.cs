@@ -1,0 +1,43 @@
+namespace RunEscape.Targets;
+
+/// <summary>A resolved target: the running container a capsule attaches to.</summary>
+public sealed class CapsuleTargetInfo
+{
+    public CapsuleTargetInfo(string id, string name, string image, string state, bool running, string ipcMode, string engineKind, string endpoint)
+    {
+        Id = id;
+        Name = name;
+        Image = image;
+        State = state;
+        Running = running;
+        IpcMode = ipcMode;
+        EngineKind = engineKind;
+        Endpoint = endpoint;
+    }
+
+    /// <summary>Full container id.</summary>
+    public string Id { get; }
+
+    /// <summary>Container name without the leading slash.</summary>
+    public string Name { get; }
+
+    public string Image { get; }
+
+    /// <summary>Engine state as reported (running, exited, created, paused…).</summary>
+    public string State { get; }
+
+    public bool Running { get; }
+
+    /// <summary>The target's IPC mode; only a shareable (or host) IPC namespace can be joined.</summary>
+    public string IpcMode { get; }
+
+    /// <summary>docker or podman.</summary>
+    public string EngineKind { get; }
+
+    public string Endpoint { get; }
+
+    /// <summary>The IPC namespace can be joined by another container.</summary>
+    public bool IpcShareable => IpcMode is "shareable" or "host" || IpcMode.StartsWith("container:", StringComparison.Ordinal);
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,46 @@
+using System.Management.Automation;
+using RunEscape.Catalog;
+
+namespace RunEscape.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists the utilities a capsule can carry: image, command, parser, namespaces and capabilities.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CapsuleCatalog")]
+[OutputType("RunEscape.Catalog.CapsuleUtility")]
+public sealed class GetCapsuleCatalogCommand : RunEscapeCmdlet
+{
+    /// <summary>Names to list; wildcards allowed. Default: all.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Utility")]
+    [SupportsWildcards]
+    public string[] Name { get; set; } = new[] { "*" };
+
+    protected override void ProcessRecord()
+    {
+        var all = CapsuleCatalog.Builtin.Utilities;
+        foreach (var name in Name)
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            var matches = all.Where(u => pattern.IsMatch(u.Name)).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                try
+                {
+                    CapsuleCatalog.Builtin.Get(name);
+                }
+                catch (CapsuleException ex)
+                {
+                    WriteCapsuleError(ex);
+                }
+
+                continue;
+            }
+
+            foreach (var u in matches)
+            {
+                WriteObject(u);
+            }
+        }
+    }
+}

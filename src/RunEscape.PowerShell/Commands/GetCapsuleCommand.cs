@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using RunEscape.Lifecycle;
+using RunEscape.Runtimes.Engine;
+
+namespace RunEscape.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists the capsules attached right now, found by their label, with target, utility, age and deadline.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "Capsule")]
+[OutputType("RunEscape.Lifecycle.CapsuleInfo")]
+public sealed class GetCapsuleCommand : RunEscapeCmdlet
+{
+    /// <summary>The engine API endpoint. Default: DOCKER_HOST, then the Docker socket, then the Podman socket.</summary>
+    [Parameter]
+    [Alias("Endpoint", "DockerHost")]
+    public string? EngineUri { get; set; }
+
+    /// <summary>Only capsules attached to these targets; wildcards allowed.</summary>
+    [Parameter(Position = 0)]
+    [SupportsWildcards]
+    public string[] Target { get; set; } = new[] { "*" };
+
+    /// <summary>Only capsules carrying these utilities; wildcards allowed.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    public string[] Utility { get; set; } = new[] { "*" };
+
+    /// <summary>Only capsules whose deadline has passed (orphans).</summary>
+    [Parameter]
+    public SwitchParameter Expired { get; set; }
+
+    protected override void EndProcessing()
+    {
+        IReadOnlyList<CapsuleInfo> capsules;
+        try
+        {
+            using var runtime = new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
+            capsules = Await(runtime.ListCapsulesAsync);
+        }
+        catch (CapsuleException ex)
+        {
+            ThrowCapsuleError(ex);
+            return;
+        }
+
+        var targets = Target.Select(t => WildcardPattern.Get(t, WildcardOptions.IgnoreCase)).ToList();
+        var utilities = Utility.Select(u => WildcardPattern.Get(u, WildcardOptions.IgnoreCase)).ToList();
+        foreach (var c in capsules.OrderBy(c => c.Created))
+        {
+            if (targets.Any(p => p.IsMatch(c.Target)) && utilities.Any(p => p.IsMatch(c.Utility)) && (!Expired || c.Expired))
+            {
+                WriteObject(c);
+            }
+        }
+    }
+}

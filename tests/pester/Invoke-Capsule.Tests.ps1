@@ -1,0 +1,192 @@
+# Cmdlet-level tests of the main job against real Docker Engine and Podman.
+# build.ps1 Test sets RUNESCAPE_MODULE (the built module) and RUNESCAPE_TEST_ENGINES.
+
+BeforeDiscovery {
+    $script:Engines = foreach ($pair in ($env:RUNESCAPE_TEST_ENGINES -split ';' | Where-Object { $_ })) {
+        $name, $uri = $pair -split '=', 2
+        @{ Engine = $name; Uri = $uri; Cli = $name }
+    }
+    if (-not $script:Engines) { throw 'RUNESCAPE_TEST_ENGINES is not set: run the tests through ./build.ps1 Test.' }
+}
+
+BeforeAll {
+    Import-Module $env:RUNESCAPE_MODULE -Force
+    $script:Version = (Get-Module RunEscape).Version.ToString()
+    function New-Target([string] $Cli, [string] $Prefix, [switch] $Stopped) {
+        $name = "$Prefix-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        $verb = if ($Stopped) { 'create' } else { 'run', '-d' }
+        & $Cli @verb --name $name --label io.runescape.test=true "runescape/sample-app:$script:Version" | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "$Cli could not start $name" }
+        return $name
+    }
+    function Get-LeftCapsules([string] $Cli, [string] $Target) {
+        @(& $Cli ps -a -q --filter label=io.runescape.capsule=true --filter "label=io.runescape.target=$Target")
+    }
+}
+
+Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
+    BeforeAll {
+        $script:Target = New-Target $Cli 'pester-top'
+        Start-Sleep -Seconds 2
+    }
+    AfterAll {
+        & $Cli rm -f $script:Target 2>$null | Out-Null
+    }
+
+    It 'returns process objects whose first by CPU is the burner, and PID 1 of the target' {
+        $processes = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri
+        $processes.Count | Should -BeGreaterOrEqual 4
+        $top = $processes | Sort-Object CPU -Descending | Select-Object -First 1
+        $top.Command | Should -Be 'md5sum /dev/zero'
+        $top.PSObject.TypeNames[0] | Should -Be 'RunEscape.Parsers.TopProcess'
+        ($processes | Where-Object PID -eq 1).Command | Should -BeLike '/usr/bin/xargs -a /etc/sample/jobs*'
+        Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+    }
+
+    It 'formats as a table with the default view' {
+        $text = Invoke-Capsule top $script:Target -EngineUri $Uri | Sort-Object CPU -Descending | Select-Object -First 3 | Format-Table | Out-String -Width 200
+        $text | Should -Match 'PID\s+User\s+S\s+CPU%'
+        $text | Should -Match 'md5sum /dev/zero'
+    }
+
+    It 'takes the target from the pipeline and puts the summary on the information stream' {
+        $processes = $script:Target | Invoke-Capsule -Utility top -EngineUri $Uri -InformationVariable info
+        $processes | Should -Not -BeNullOrEmpty
+        $summary = $info | Where-Object { 'Summary' -in $_.Tags } | Select-Object -First 1
+        $summary.MessageData.TasksTotal | Should -BeGreaterOrEqual 4
+    }
+
+    It '-Raw returns the text lines and -PassThru one result with timings' {
+        $lines = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -Raw
+        $lines | Should -BeOfType [string]
+        $lines[0] | Should -BeLike 'top - *'
+        $result = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -PassThru
+        $result.ExitCode | Should -Be 0
+        $result.Engine | Should -Be $Engine
+        $result.Items.Count | Should -BeGreaterOrEqual 4
+        $result.Timings.Total | Should -BeGreaterThan ([timespan]::Zero)
+        $result.SharedNamespaces | Should -Contain 'pid'
+    }
+
+    It '-ArgumentList reaches the utility as argv' {
+        $lines = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '-p', '1' -Raw
+        ($lines | Where-Object { $_ -match '^\s+\d+\s' }).Count | Should -Be 1
+    }
+
+    It 'BusyBox top works against the same target' {
+        $processes = Invoke-Capsule -Utility top-busybox -Container $script:Target -EngineUri $Uri
+        ($processes | Sort-Object CPU -Descending | Select-Object -First 1).Command | Should -Be 'md5sum /dev/zero'
+        $processes[0].Variant | Should -Be 'busybox'
+    }
+
+    It 'a forced timeout is an OperationTimeout error and leaves no capsule' {
+        Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '-d', '1', '-n', '1000' -TimeoutSec 2 -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err.Count | Should -Be 1
+        $err[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $err[0].TargetObject | Should -Be $script:Target
+        $err[0].ErrorDetails.RecommendedAction | Should -Match 'TimeoutSec'
+        Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+    }
+
+    It 'stopping the pipeline mid-run removes the capsule' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$env:RUNESCAPE_MODULE'; Invoke-Capsule -Utility top -Container '$($script:Target)' -EngineUri '$Uri' -ArgumentList '-d','1','-n','1000' -TimeoutSec 120")
+            $handle = $ps.BeginInvoke()
+            $deadline = (Get-Date).AddSeconds(20)
+            while (-not (Get-LeftCapsules $Cli $script:Target) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Get-LeftCapsules $Cli $script:Target | Should -Not -BeNullOrEmpty
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
+    }
+
+    Context 'bad input' {
+        It 'unknown utility: ObjectNotFound, terminating, nothing created' {
+            { Invoke-Capsule -Utility no-such-tool -Container $script:Target -EngineUri $Uri } | Should -Throw -ErrorId 'UtilityNotFound,InvokeCapsuleCommand'
+            try { Invoke-Capsule -Utility no-such-tool -Container $script:Target -EngineUri $Uri } catch { $e = $_ }
+            $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $e.TargetObject | Should -Be 'no-such-tool'
+            $e.ErrorDetails.RecommendedAction | Should -Match 'Get-CapsuleCatalog'
+            Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+        }
+
+        It 'unknown container: ObjectNotFound naming the container' {
+            Invoke-Capsule -Utility top -Container no-such-container -EngineUri $Uri -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err[0].FullyQualifiedErrorId | Should -Be 'TargetNotFound,InvokeCapsuleCommand'
+            $err[0].TargetObject | Should -Be 'no-such-container'
+        }
+
+        It 'stopped container: ResourceUnavailable, no capsule left' {
+            $stopped = New-Target $Cli 'pester-stopped' -Stopped
+            try {
+                Invoke-Capsule -Utility top -Container $stopped -EngineUri $Uri -ErrorVariable err -ErrorAction SilentlyContinue
+                $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+                $err[0].TargetObject | Should -Be $stopped
+                $err[0].ErrorDetails.RecommendedAction | Should -Match 'start'
+                Get-LeftCapsules $Cli $stopped | Should -BeNullOrEmpty
+            }
+            finally { & $Cli rm -f $stopped | Out-Null }
+        }
+
+        It 'missing capsule image: ObjectNotFound naming the image and the build task' {
+            Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -Registry 'registry.invalid/nowhere' -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err[0].TargetObject | Should -Be "registry.invalid/nowhere/runescape/capsule-procps:$script:Version"
+            $err[0].ErrorDetails.RecommendedAction | Should -Match 'build\.ps1 Capsules'
+            Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'Get-Capsule and Remove-Capsule' {
+        It 'lists a leftover capsule by label and removes it from the pipeline' {
+            $created = [DateTimeOffset]::UtcNow
+            $name = "capsule-top-$($script:Target)-left"
+            & $Cli create --name $name --label io.runescape.capsule=true --label "io.runescape.target=$($script:Target)" --label io.runescape.utility=top `
+                --label "io.runescape.created=$($created.ToString('o'))" --label "io.runescape.deadline=$($created.AddSeconds(-5).ToString('o'))" `
+                --entrypoint sleep "runescape/capsule-busybox:$script:Version" 300 | Out-Null
+            $listed = Get-Capsule -EngineUri $Uri -Target $script:Target
+            $listed.Name | Should -Be $name
+            $listed.Utility | Should -Be 'top'
+            $listed.Expired | Should -BeTrue
+            $listed.Age | Should -BeOfType [timespan]
+
+            $listed | Remove-Capsule -WhatIf
+            Get-LeftCapsules $Cli $script:Target | Should -Not -BeNullOrEmpty
+
+            $listed | Remove-Capsule
+            Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+            Get-Capsule -EngineUri $Uri -Target $script:Target | Should -BeNullOrEmpty
+        }
+
+        It 'Remove-Capsule of an unknown id is ObjectNotFound' {
+            Remove-Capsule -Id no-such-capsule -EngineUri $Uri -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err[0].TargetObject | Should -Be 'no-such-capsule'
+        }
+
+        It 'Remove-Capsule refuses a container that is not a capsule' {
+            Remove-Capsule -Id $script:Target -EngineUri $Uri -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            & $Cli inspect -f '{{.State.Running}}' $script:Target | Should -Be 'true'
+        }
+    }
+}
+
+Describe 'An unreachable engine' {
+    It 'is a ConnectionError naming the endpoint' {
+        $uri = 'unix:///tmp/runescape-no-engine.sock'
+        { Invoke-Capsule -Utility top -Container web-1 -EngineUri $uri } | Should -Throw -ErrorId 'EngineUnreachable,InvokeCapsuleCommand'
+        try { Invoke-Capsule -Utility top -Container web-1 -EngineUri $uri } catch { $e = $_ }
+        $e.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $e.TargetObject | Should -Be $uri
+        $e.ErrorDetails.RecommendedAction | Should -Match 'Bootstrap'
+    }
+
+    It 'Get-Capsule too' {
+        { Get-Capsule -EngineUri 'unix:///tmp/runescape-no-engine.sock' } | Should -Throw -ErrorId 'EngineUnreachable,GetCapsuleCommand'
+    }
+}
