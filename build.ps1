@@ -10,6 +10,7 @@
       Capsules   Build the capsule images and the sample target image offline on every running engine.
       Test       Run the xunit and Pester suites against real Docker Engine and Podman; prints 'N passed, N failed'.
       Demo       Start a sample target with no shell or tools and run a top capsule against it.
+      Benchmark  Wall time of Invoke-Capsule -Utility top beside the same capsule run with the docker CLI.
       Clean      Remove build output.
 
 .EXAMPLE
@@ -21,7 +22,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0, ValueFromRemainingArguments)]
-    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -35,7 +36,11 @@ param(
     [switch] $KeepTarget,
 
     # Test: an xunit filter expression, e.g. 'Category!=Integration'.
-    [string] $Filter
+    [string] $Filter,
+
+    # Benchmark: timed runs of each command (after one warm-up run).
+    [ValidateRange(1, 1000)]
+    [int] $Iterations = 10
 )
 
 $ErrorActionPreference = 'Stop'
@@ -52,19 +57,19 @@ $script:Done = @{}
 function Write-Step([string] $Message) { Write-Host "==> $Message" -ForegroundColor Cyan }
 
 function Invoke-Native {
-    # Runs a native command, fails the build when it fails.
-    param([string] $File, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
-    & $File @Arguments
-    if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+    # Runs a native command and fails the build when it fails. A simple function on purpose:
+    # its arguments (-o, -c, …) go to the command, not to PowerShell's common parameters.
+    $file, $rest = $args
+    & $file @rest
+    if ($LASTEXITCODE -ne 0) { throw "'$file $($rest -join ' ')' failed with exit code $LASTEXITCODE." }
 }
 
 function Test-Root { (& id -u) -eq '0' }
 
 function Invoke-Privileged {
-    param([string] $File, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
-    if (Test-Root) { Invoke-Native $File @Arguments }
-    elseif (Get-Command sudo -ErrorAction SilentlyContinue) { Invoke-Native sudo $File @Arguments }
-    else { throw "Installing or starting engines needs root: run '$File $($Arguments -join ' ')' as root." }
+    if (Test-Root) { Invoke-Native @args }
+    elseif (Get-Command sudo -ErrorAction SilentlyContinue) { Invoke-Native sudo @args }
+    else { throw "Installing or starting engines needs root: run '$($args -join ' ')' as root." }
 }
 
 function Test-Engine([string] $Socket) {
@@ -315,7 +320,7 @@ function Invoke-Demo {
     Write-Step 'RunEscape: Invoke-Capsule -Utility top -Container web-1 | Sort-Object CPU -Descending | Select-Object -First 5'
     $demo = @"
 Import-Module '$(Join-Path $ModuleOut 'RunEscape.psd1')'
-Invoke-Capsule -Utility top -Container web-1 | Sort-Object CPU -Descending | Select-Object -First 5 | Format-Table
+Invoke-Capsule -Utility top -Container web-1 | Sort-Object CPU -Descending | Select-Object -First 5 | Format-Table | Out-String -Width 160
 'Capsules left behind: ' + @(Get-Capsule).Count
 "@
     & (Get-PwshPath) -NoProfile -NonInteractive -Command $demo
@@ -327,6 +332,46 @@ Invoke-Capsule -Utility top -Container web-1 | Sort-Object CPU -Descending | Sel
     if ($demoExit -ne 0) { throw "The demo failed (exit code $demoExit)." }
 }
 
+function Invoke-Benchmark {
+    Invoke-Bootstrap
+    Invoke-Build
+    Invoke-Capsules
+    $image = "runescape/sample-app:$Version"
+    $capsule = "runescape/capsule-procps:$Version"
+    $target = 'runescape-bench-target'
+    & docker rm -f $target 2>$null | Out-Null
+    Invoke-Native docker run -d --name $target $image | Out-Null
+    Start-Sleep -Seconds 1
+    try {
+        Write-Step "Wall time, $Iterations runs each after one warm-up, on $([Environment]::ProcessorCount) cores (docker)"
+        $script = @"
+Import-Module '$(Join-Path $ModuleOut 'RunEscape.psd1')'
+`$null = Invoke-Capsule -Utility top -Container $target
+`$ms = foreach (`$i in 1..$Iterations) { (Measure-Command { `$null = Invoke-Capsule -Utility top -Container $target }).TotalMilliseconds }
+`$ms -join ' '
+"@
+        $module = (& (Get-PwshPath) -NoProfile -NonInteractive -Command $script | Select-Object -Last 1).Split(' ') | ForEach-Object { [double]$_ }
+        $null = & docker run --rm --pid "container:$target" $capsule top -b -n1
+        $cli = foreach ($i in 1..$Iterations) {
+            (Measure-Command { $null = & docker run --rm --pid "container:$target" $capsule top -b -n1 }).TotalMilliseconds
+        }
+        $rows = foreach ($r in @(@{ Name = 'Invoke-Capsule -Utility top (warm module)'; Ms = $module }, @{ Name = "docker run --rm --pid container:$target <procps capsule> top -b -n1"; Ms = $cli })) {
+            $sorted = $r.Ms | Sort-Object
+            [pscustomobject]@{
+                Command  = $r.Name
+                MedianMs = [math]::Round($sorted[[int][math]::Floor(($sorted.Count - 1) / 2)], 1)
+                MeanMs   = [math]::Round(($sorted | Measure-Object -Average).Average, 1)
+                MinMs    = [math]::Round($sorted[0], 1)
+                MaxMs    = [math]::Round($sorted[-1], 1)
+            }
+        }
+        $rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    }
+    finally {
+        & docker rm -f $target | Out-Null
+    }
+}
+
 $script:TestFailed = $false
 $script:TestSummary = $null
 foreach ($t in $Task) {
@@ -336,6 +381,7 @@ foreach ($t in $Task) {
         'Capsules' { Invoke-Capsules }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
+        'Benchmark' { Invoke-Benchmark }
         'Clean' { Remove-Item -Recurse -Force $OutDir -ErrorAction SilentlyContinue; Invoke-Native dotnet clean (Join-Path $Root 'RunEscape.sln') --nologo --verbosity quiet }
     }
 }

@@ -19,10 +19,10 @@ internal static class ErrorRecords
         _ => ErrorCategory.NotSpecified,
     };
 
-    internal static ErrorRecord From(CapsuleException ex, string? commandName = null)
+    /// <summary>PowerShell appends the command's type name to the id: TargetNotFound,RunEscape.PowerShell.Commands.InvokeCapsuleCommand.</summary>
+    internal static ErrorRecord From(CapsuleException ex)
     {
-        var id = commandName is null ? ex.ErrorId : ex.ErrorId + "," + commandName;
-        return new ErrorRecord(ex, id, CategoryOf(ex.Kind), ex.Target)
+        return new ErrorRecord(ex, ex.ErrorId, CategoryOf(ex.Kind), ex.Target)
         {
             ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = ex.RecommendedAction },
         };

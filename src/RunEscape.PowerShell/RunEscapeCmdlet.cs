@@ -25,10 +25,10 @@ public abstract class RunEscapeCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Writes a non-terminating error for an engine exception.</summary>
-    protected void WriteCapsuleError(CapsuleException ex) => WriteError(ErrorRecords.From(ex, GetType().Name));
+    protected void WriteCapsuleError(CapsuleException ex) => WriteError(ErrorRecords.From(ex));
 
     /// <summary>Throws a terminating error for an engine exception.</summary>
-    protected void ThrowCapsuleError(CapsuleException ex) => ThrowTerminatingError(ErrorRecords.From(ex, GetType().Name));
+    protected void ThrowCapsuleError(CapsuleException ex) => ThrowTerminatingError(ErrorRecords.From(ex));
 
     public void Dispose()
     {

@@ -14,7 +14,7 @@ BeforeAll {
     $script:Version = (Get-Module RunEscape).Version.ToString()
     function New-Target([string] $Cli, [string] $Prefix, [switch] $Stopped) {
         $name = "$Prefix-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
-        $verb = if ($Stopped) { 'create' } else { 'run', '-d' }
+        [string[]] $verb = if ($Stopped) { 'create' } else { 'run', '-d' }
         & $Cli @verb --name $name --label io.runescape.test=true "runescape/sample-app:$script:Version" | Out-Null
         if ($LASTEXITCODE -ne 0) { throw "$Cli could not start $name" }
         return $name
@@ -105,7 +105,7 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
 
     Context 'bad input' {
         It 'unknown utility: ObjectNotFound, terminating, nothing created' {
-            { Invoke-Capsule -Utility no-such-tool -Container $script:Target -EngineUri $Uri } | Should -Throw -ErrorId 'UtilityNotFound,InvokeCapsuleCommand'
+            { Invoke-Capsule -Utility no-such-tool -Container $script:Target -EngineUri $Uri } | Should -Throw -ErrorId 'UtilityNotFound,RunEscape.PowerShell.Commands.InvokeCapsuleCommand'
             try { Invoke-Capsule -Utility no-such-tool -Container $script:Target -EngineUri $Uri } catch { $e = $_ }
             $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $e.TargetObject | Should -Be 'no-such-tool'
@@ -116,7 +116,7 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
         It 'unknown container: ObjectNotFound naming the container' {
             Invoke-Capsule -Utility top -Container no-such-container -EngineUri $Uri -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-            $err[0].FullyQualifiedErrorId | Should -Be 'TargetNotFound,InvokeCapsuleCommand'
+            $err[0].FullyQualifiedErrorId | Should -Be 'TargetNotFound,RunEscape.PowerShell.Commands.InvokeCapsuleCommand'
             $err[0].TargetObject | Should -Be 'no-such-container'
         }
 
@@ -179,7 +179,7 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
 Describe 'An unreachable engine' {
     It 'is a ConnectionError naming the endpoint' {
         $uri = 'unix:///tmp/runescape-no-engine.sock'
-        { Invoke-Capsule -Utility top -Container web-1 -EngineUri $uri } | Should -Throw -ErrorId 'EngineUnreachable,InvokeCapsuleCommand'
+        { Invoke-Capsule -Utility top -Container web-1 -EngineUri $uri } | Should -Throw -ErrorId 'EngineUnreachable,RunEscape.PowerShell.Commands.InvokeCapsuleCommand'
         try { Invoke-Capsule -Utility top -Container web-1 -EngineUri $uri } catch { $e = $_ }
         $e.CategoryInfo.Category | Should -Be 'ConnectionError'
         $e.TargetObject | Should -Be $uri
@@ -187,6 +187,6 @@ Describe 'An unreachable engine' {
     }
 
     It 'Get-Capsule too' {
-        { Get-Capsule -EngineUri 'unix:///tmp/runescape-no-engine.sock' } | Should -Throw -ErrorId 'EngineUnreachable,GetCapsuleCommand'
+        { Get-Capsule -EngineUri 'unix:///tmp/runescape-no-engine.sock' } | Should -Throw -ErrorId 'EngineUnreachable,RunEscape.PowerShell.Commands.GetCapsuleCommand'
     }
 }

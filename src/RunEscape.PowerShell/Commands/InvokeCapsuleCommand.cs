@@ -145,7 +145,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
                 message += " " + result.StandardError.Trim();
             }
 
-            WriteError(new ErrorRecord(new InvalidOperationException(message), "UtilityFailed," + nameof(InvokeCapsuleCommand), ErrorCategory.InvalidResult, result.Target)
+            WriteError(new ErrorRecord(new InvalidOperationException(message), "UtilityFailed", ErrorCategory.InvalidResult, result.Target)
             {
                 ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check -ArgumentList; run with -Raw to see the utility's own output." },
             });
@@ -178,7 +178,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
         {
             WriteError(new ErrorRecord(
                 new FormatException($"{result.Utility} output, {issue}"),
-                "ParserError," + nameof(InvokeCapsuleCommand),
+                "ParserError",
                 ErrorCategory.ParserError,
                 issue.Line)
             {
