@@ -1,0 +1,56 @@
+using RunEscape.Parsing;
+
+namespace RunEscape.Parsers;
+
+/// <summary>
+/// One task row of <c>top</c> output (procps-ng or BusyBox). Sizes are bytes, percentages are
+/// plain numbers (93.8 means 93.8 %), CPU time is a <see cref="TimeSpan"/>. A property is null
+/// when the variant does not print that column (e.g. BusyBox has no PR, NI, RES, SHR, %MEM, TIME+).
+/// </summary>
+public sealed class TopProcess : CapsuleRecord
+{
+    /// <summary>Process id (PID).</summary>
+    public int PID { get; set; }
+
+    /// <summary>Parent process id (BusyBox PPID; procps only when the PPID field is shown).</summary>
+    public int? ParentPID { get; set; }
+
+    /// <summary>Effective user name as printed (BusyBox prints the numeric uid when it has no name).</summary>
+    public string User { get; set; } = string.Empty;
+
+    /// <summary>Scheduling priority as printed (procps PR): a number, or <c>rt</c> for real-time tasks.</summary>
+    public string? Priority { get; set; }
+
+    /// <summary>Nice value (procps NI).</summary>
+    public int? Nice { get; set; }
+
+    /// <summary>Virtual memory in bytes (procps VIRT, BusyBox VSZ).</summary>
+    public long? VirtualMemory { get; set; }
+
+    /// <summary>Resident memory in bytes (procps RES).</summary>
+    public long? ResidentMemory { get; set; }
+
+    /// <summary>Shared memory in bytes (procps SHR).</summary>
+    public long? SharedMemory { get; set; }
+
+    /// <summary>Process state as printed, trimmed (procps S such as <c>R</c>, <c>Z</c>; BusyBox STAT such as <c>SW</c> or <c>S &lt;</c>).</summary>
+    public string State { get; set; } = string.Empty;
+
+    /// <summary>CPU usage in percent (%CPU); 0 when the output has no %CPU column.</summary>
+    public double CPU { get; set; }
+
+    /// <summary>Resident memory as a percentage of physical memory (procps %MEM).</summary>
+    public double? MemoryPercent { get; set; }
+
+    /// <summary>Virtual size as a percentage of physical memory (BusyBox %VSZ).</summary>
+    public double? VirtualMemoryPercent { get; set; }
+
+    /// <summary>Accumulated CPU time (procps TIME+ or TIME; coarser when procps had to scale it).</summary>
+    public TimeSpan? CpuTime { get; set; }
+
+    /// <summary>Command name or command line as printed (with <c>-c</c>, the full command line).</summary>
+    public string Command { get; set; } = string.Empty;
+
+    /// <summary>Output variant the row was read from: <c>procps</c> or <c>busybox</c>.</summary>
+    public string Variant { get; set; } = string.Empty;
+}
