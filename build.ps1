@@ -194,7 +194,7 @@ function New-CapsuleRootfs([string] $Name, [string] $Destination) {
         foreach ($lib in $libs) { & $copy $lib }
     }
     foreach ($file in $def.files) {
-        if (Test-Path $file) { & $copy $file }
+        if (Test-Path $file) { & $copy $file } else { Write-Warning "Capsule '$Name': $file is not on this machine; the image goes without it." }
     }
     if ($def.busyboxApplets) {
         foreach ($applet in (& /bin/busybox --list)) {
@@ -226,14 +226,16 @@ function Invoke-Capsules {
     if (-not $engines) { throw 'No engine is running: run ./build.ps1 Bootstrap first.' }
     $work = Join-Path $OutDir 'capsules'
     Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
-    $images = [ordered]@{ busybox = "runescape/capsule-busybox:$Version"; procps = "runescape/capsule-procps:$Version"; 'sample-app' = "runescape/sample-app:$Version" }
-    foreach ($name in $images.Keys) {
+    # Every src/capsules/<name>/rootfs.json is one image, tagged '<image>:<module version>'.
+    foreach ($def in Get-ChildItem (Join-Path $Root 'src/capsules') -Filter rootfs.json -Recurse | Sort-Object FullName) {
+        $name = $def.Directory.Name
+        $tag = ((Get-Content -Raw $def.FullName | ConvertFrom-Json).image) + ":$Version"
         $dir = Join-Path $work $name
         New-CapsuleRootfs $name $dir
         foreach ($e in $engines) {
-            Write-Step "Image $($images[$name]) on $e"
-            if ($e -eq 'docker') { Invoke-Native docker build -q -t $images[$name] $dir 2>$null | Out-Null }
-            else { Invoke-Native podman build -q -t $images[$name] $dir | Out-Null }
+            Write-Step "Image $tag on $e"
+            if ($e -eq 'docker') { Invoke-Native docker build -q -t $tag $dir 2>$null | Out-Null }
+            else { Invoke-Native podman build -q -t $tag $dir | Out-Null }
         }
     }
     $script:Done['Capsules'] = $true
