@@ -251,4 +251,34 @@ public sealed class EngineCapsuleTests
             await TestEngines.RemoveAsync(engine, target);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public async Task Capsules_leave_no_zombie_in_a_target_whose_PID_1_never_reaps(string engine)
+    {
+        // PID 1 of many real images never waits for children it did not start. Capsule processes
+        // live in the target's PID namespace: any of them orphaned there would stay a zombie.
+        var target = await TestEngines.StartSampleTargetAsync(engine, "it-zombie", new List<string> { "/usr/bin/sleep", "100000" });
+        try
+        {
+            await InvokeAsync(engine, "top", target);
+            await InvokeAsync(engine, "top-busybox", target);
+            await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(engine, "top", target, new[] { "-d", "1", "-n", "1000" }, TimeSpan.FromSeconds(2)));
+            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => InvokeAsync(engine, "top", target, new[] { "-d", "1", "-n", "1000" }, TimeSpan.FromSeconds(60), cancellationToken: cts.Token));
+            }
+
+            var after = await InvokeAsync(engine, "top", target);
+            var processes = after.Items.Cast<TopProcess>().ToList();
+            Assert.Contains(processes, p => p.PID == 1 && p.Command == "/usr/bin/sleep 100000");
+            var zombies = processes.Where(p => p.State.StartsWith('Z')).Select(p => $"{p.PID} {p.Command}").ToList();
+            Assert.True(zombies.Count == 0, "zombies left in the target: " + string.Join(", ", zombies));
+            await AssertNoCapsuleLeftAsync(engine, target);
+        }
+        finally
+        {
+            await TestEngines.RemoveAsync(engine, target);
+        }
+    }
 }

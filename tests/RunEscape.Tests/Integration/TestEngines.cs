@@ -43,7 +43,7 @@ public static class TestEngines
     public static DockerClient Client(string engine) => new DockerClientBuilder().WithEndpoint(Endpoint(engine)).Build();
 
     /// <summary>Starts a sample target (no shell, no tools; PID 1 xargs running a CPU burner and sleepers).</summary>
-    public static async Task<string> StartSampleTargetAsync(string engine, string prefix)
+    public static async Task<string> StartSampleTargetAsync(string engine, string prefix, IList<string>? entrypoint = null)
     {
         var name = $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}";
         using var client = Client(engine);
@@ -51,6 +51,7 @@ public static class TestEngines
         {
             Name = name,
             Image = SampleImage,
+            Entrypoint = entrypoint,
             Labels = new Dictionary<string, string> { ["io.runescape.test"] = "true" },
         });
         await client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());

@@ -18,6 +18,9 @@ public sealed class EngineRuntime : ICapsuleRuntime
     /// <summary>How long clean-up may take after the caller's token is cancelled.</summary>
     internal static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long a cancelled capsule gets to end its utility before it is killed.</summary>
+    internal static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(3);
+
     private readonly DockerClient _client;
     private readonly Uri _endpoint;
     private string? _kind;
@@ -126,6 +129,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
         };
 
         string? id = null;
+        var exited = false;
         try
         {
             var sw = Stopwatch.StartNew();
@@ -163,12 +167,18 @@ public sealed class EngineRuntime : ICapsuleRuntime
 
             sw.Restart();
             var wait = await Call(() => _client.Containers.WaitContainerAsync(id, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
+            exited = true;
             timings.Collect = sw.Elapsed;
             return new CapsuleRunOutput(id, wait.StatusCode, stdout, stderr, joined);
         }
         finally
         {
             var sw = Stopwatch.StartNew();
+            if (id is not null && !exited)
+            {
+                await StopGracefullyAsync(id).ConfigureAwait(false);
+            }
+
             await RemoveQuietlyAsync(id ?? launch.Name).ConfigureAwait(false);
             timings.Remove = sw.Elapsed;
         }
@@ -234,6 +244,27 @@ public sealed class EngineRuntime : ICapsuleRuntime
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>
+    /// Ends a capsule that is still running without leaving zombies in the target: the capsule's
+    /// processes live in the target's PID namespace, so a process whose parent dies first is
+    /// re-parented to the target's PID 1, which may never reap it. SIGTERM to the capsule's
+    /// init (the deadline wrapper, coreutils timeout) makes it pass the signal on and reap the
+    /// utility; only then is the container force-removed.
+    /// </summary>
+    private async Task StopGracefullyAsync(string id)
+    {
+        using var cts = new CancellationTokenSource(GracefulStopTimeout);
+        try
+        {
+            await _client.Containers.KillContainerAsync(id, new ContainerKillParameters { Signal = "TERM" }, cts.Token).ConfigureAwait(false);
+            await _client.Containers.WaitContainerAsync(id, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DockerApiException or OperationCanceledException or HttpRequestException or IOException)
+        {
+            // Already gone, not running, or slow to stop: the forced removal that follows ends it.
+        }
+    }
 
     private async Task RemoveQuietlyAsync(string idOrName)
     {
