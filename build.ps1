@@ -296,10 +296,8 @@ Import-Module '$pester' -Force
 }
 
 function Get-PwshPath {
-    # The pwsh running this script (dotnet pwsh runs the local tool's own host).
-    $self = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    if ($self -and (Split-Path -Leaf $self) -match '^pwsh') { return $self }
-    return 'pwsh'
+    # The pwsh running this script: under 'dotnet pwsh' the process is dotnet, but $PSHOME has the pwsh app host.
+    return (Join-Path $PSHOME 'pwsh')
 }
 
 function Invoke-Demo {

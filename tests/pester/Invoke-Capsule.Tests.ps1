@@ -69,8 +69,17 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
     }
 
     It '-ArgumentList reaches the utility as argv' {
-        $lines = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '-p', '1' -Raw
-        ($lines | Where-Object { $_ -match '^\s+\d+\s' }).Count | Should -Be 1
+        $processes = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '-p', '1'
+        @($processes).Count | Should -Be 1
+        $processes.PID | Should -Be 1
+    }
+
+    It 'a utility that prints nothing but complains is an error, even with exit code 0' {
+        # procps-ng top exits 0 on an unknown option.
+        Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '--bogus' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidResult'
+        $err[0].Exception.Message | Should -Match 'unrecognized option'
     }
 
     It 'BusyBox top works against the same target' {
@@ -101,6 +110,35 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
             Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
         }
         finally { $ps.Dispose() }
+    }
+
+    It 'output beyond -MaxOutputBytes is cut off with a warning, the capsule stopped and removed' {
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $result = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '-d', '0.1', '-n', '100000' -MaxOutputBytes 4096 -TimeoutSec 60 -PassThru -WarningVariable warn -WarningAction SilentlyContinue
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 30
+        $result.OutputTruncated | Should -BeTrue
+        [Text.Encoding]::UTF8.GetByteCount($result.StandardOutput) | Should -BeLessOrEqual 4096
+        ($warn -join ' ') | Should -Match 'MaxOutputBytes'
+        Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+    }
+
+    It 'when the client process is killed outright, the engine removes the capsule by its deadline' {
+        $script = "Import-Module '$env:RUNESCAPE_MODULE'; Invoke-Capsule -Utility top -Container '$($script:Target)' -EngineUri '$Uri' -ArgumentList '-d','1','-n','1000' -TimeoutSec 8"
+        $client = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        try {
+            # Kill it mid-run: once the capsule is running (a capsule created but never started has no
+            # process to end; Remove-Capsule removes such orphans).
+            $running = { @(Get-Capsule -EngineUri $Uri -Target $script:Target | Where-Object State -eq 'running') }
+            $deadline = (Get-Date).AddSeconds(60)
+            while (-not (& $running) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            & $running | Should -Not -BeNullOrEmpty
+            $killedAt = Get-Date
+            & kill -9 $client.Id
+            # The capsule's own deadline is the timeout plus 5 s; the engine removes it when it ends.
+            while ((Get-LeftCapsules $Cli $script:Target) -and ((Get-Date) - $killedAt).TotalSeconds -lt 8 + 5 + 10) { Start-Sleep -Milliseconds 250 }
+            Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+        }
+        finally { if (-not $client.HasExited) { $client.Kill() } }
     }
 
     Context 'bad input' {
@@ -160,6 +198,28 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
             $listed | Remove-Capsule
             Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
             Get-Capsule -EngineUri $Uri -Target $script:Target | Should -BeNullOrEmpty
+        }
+
+        It 'Remove-Capsule without -Id removes orphans but not a capsule in flight, unless -Force' {
+            $now = [DateTimeOffset]::UtcNow
+            $common = @('--label', 'io.runescape.capsule=true', '--label', "io.runescape.target=$($script:Target)", '--label', 'io.runescape.utility=top',
+                '--label', "io.runescape.created=$($now.ToString('o'))", '--label', "io.runescape.deadline=$($now.AddMinutes(5).ToString('o'))", '--entrypoint', 'sleep')
+            & $Cli run -d --name "capsule-top-$($script:Target)-inflight" @common "runescape/capsule-busybox:$script:Version" 300 | Out-Null
+            & $Cli create --name "capsule-top-$($script:Target)-orphan" @common "runescape/capsule-busybox:$script:Version" 300 | Out-Null
+            (Get-Capsule -EngineUri $Uri -Target $script:Target).Count | Should -Be 2
+
+            Remove-Capsule -EngineUri $Uri -Target $script:Target
+            $left = Get-Capsule -EngineUri $Uri -Target $script:Target
+            $left.Name | Should -Be "capsule-top-$($script:Target)-inflight"
+            $left.State | Should -Be 'running'
+
+            Remove-Capsule -EngineUri $Uri -Target $script:Target -Force
+            Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+        }
+
+        It 'Remove-Capsule -WhatIf names the capsule it would remove, and checks it exists' {
+            Remove-Capsule -Id no-such-capsule -EngineUri $Uri -WhatIf -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         }
 
         It 'Remove-Capsule of an unknown id is ObjectNotFound' {

@@ -38,10 +38,21 @@ public sealed class CapsuleCatalog
     /// </summary>
     public static string ResolveImage(CapsuleUtility utility, string? registry)
     {
+        var source = registry is null ? RegistryVariable : "-Registry";
         registry ??= Environment.GetEnvironmentVariable(RegistryVariable);
-        if (string.IsNullOrWhiteSpace(registry) || utility.Source != "builtin")
+        if (string.IsNullOrEmpty(registry) || utility.Source != "builtin")
         {
             return utility.Image;
+        }
+
+        // host[:port][/path…], lower case, as image references require.
+        if (!System.Text.RegularExpressions.Regex.IsMatch(registry.TrimEnd('/'), "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant))
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.InvalidArgument,
+                $"{source} '{registry}' is not a registry reference (host[:port][/path], lower case).",
+                registry,
+                "Pass a registry such as registry.example.com:5000/tools.");
         }
 
         return registry.TrimEnd('/') + "/" + utility.Image;
@@ -170,12 +181,24 @@ public sealed class CapsuleCatalog
                     }
                 }
 
+                var lastFrameOnly = false;
+                if (e.TryGetProperty("frames", out var frames))
+                {
+                    var value = frames.ValueKind == JsonValueKind.String ? frames.GetString() : null;
+                    if (value is not ("all" or "last"))
+                    {
+                        throw Invalid(source, entry, "frames", "must be \"all\" or \"last\".");
+                    }
+
+                    lastFrameOnly = value == "last";
+                }
+
                 var description = e.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : string.Empty;
                 result.Add(new CapsuleUtility(
                     name, description, image, command, env, parser,
                     namespaces.Count == 0 ? DefaultNamespaces : namespaces,
                     StringArray(e, "capabilities", source, entry, required: false),
-                    timeout, source));
+                    timeout, source, lastFrameOnly));
                 index++;
             }
 

@@ -15,16 +15,20 @@ public sealed class CapsuleUtility
         IReadOnlyList<string> namespaces,
         IReadOnlyList<string> capabilities,
         int timeoutSec,
-        string source)
+        string source,
+        bool lastFrameOnly = false)
     {
+        LastFrameOnly = lastFrameOnly;
+        // Read-only copies: the catalog is shared by the whole session, and PowerShell would
+        // otherwise let `(Get-CapsuleCatalog top).Capabilities.Add('SYS_ADMIN')` change it.
         Name = name;
         Description = description;
         Image = image;
-        Command = command;
-        Environment = environment;
+        Command = Array.AsReadOnly(command.ToArray());
+        Environment = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(environment.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
         Parser = parser;
-        Namespaces = namespaces;
-        Capabilities = capabilities;
+        Namespaces = Array.AsReadOnly(namespaces.ToArray());
+        Capabilities = Array.AsReadOnly(capabilities.ToArray());
         TimeoutSec = timeoutSec;
         Source = source;
     }
@@ -54,6 +58,12 @@ public sealed class CapsuleUtility
 
     /// <summary>Default deadline in seconds.</summary>
     public int TimeoutSec { get; }
+
+    /// <summary>
+    /// The utility prints several frames (top -n 2) and only the last is kept: procps top's first
+    /// frame measures CPU over a few microseconds, so only the second is a real sample.
+    /// </summary>
+    public bool LastFrameOnly { get; }
 
     /// <summary>Where the entry came from: "builtin" or a file path.</summary>
     public string Source { get; }

@@ -24,7 +24,7 @@ public sealed class CapsuleInfo
     public required string Endpoint { get; init; }
 
     /// <summary>How long ago the capsule was created.</summary>
-    public TimeSpan? Age => Created is { } c ? DateTimeOffset.UtcNow - c : null;
+    public TimeSpan? Age => Created is { } c ? (DateTimeOffset.UtcNow - c is { Ticks: > 0 } age ? age : TimeSpan.Zero) : null;
 
     /// <summary>The capsule's deadline has passed: it is an orphan.</summary>
     public bool Expired => Deadline is { } d && d < DateTimeOffset.UtcNow;

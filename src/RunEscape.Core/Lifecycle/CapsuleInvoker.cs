@@ -31,6 +31,11 @@ public sealed class CapsuleInvoker
         var timings = new CapsuleTimings();
         var utility = _catalog.Get(request.Utility);
         var timeout = request.Timeout ?? TimeSpan.FromSeconds(utility.TimeoutSec);
+        if (request.MaxOutputBytes <= 0)
+        {
+            throw new CapsuleException(CapsuleErrorKind.InvalidArgument, "The output cap must be positive.", request.MaxOutputBytes, "Pass -MaxOutputBytes 1 or more.");
+        }
+
         if (timeout <= TimeSpan.Zero)
         {
             throw new CapsuleException(CapsuleErrorKind.InvalidArgument, "The timeout must be positive.", timeout, "Pass -TimeoutSec 1 or more.");
@@ -46,11 +51,17 @@ public sealed class CapsuleInvoker
             timings.Resolve = sw.Elapsed;
             if (!target.Running)
             {
+                var action = target.State switch
+                {
+                    "paused" => $"Unpause the container ('{target.EngineKind} unpause {target.Name}') and try again.",
+                    "restarting" => $"Wait until the container stays up ('{target.EngineKind} ps' shows it Up), or find out why it restarts ('{target.EngineKind} logs {target.Name}').",
+                    _ => $"Start the container ('{target.EngineKind} start {target.Name}') and try again.",
+                };
                 throw new CapsuleException(
                     CapsuleErrorKind.TargetNotRunning,
                     $"Container '{target.Name}' is {target.State}, not running: a capsule can only join a running container's namespaces.",
                     target.Name,
-                    $"Start the container ('{target.EngineKind} start {target.Name}') and try again.");
+                    action);
             }
 
             var created = DateTimeOffset.UtcNow;
@@ -83,9 +94,24 @@ public sealed class CapsuleInvoker
                 Capabilities = utility.Capabilities,
                 Utility = utility.Name,
                 Deadline = deadline,
+                MaxOutputBytes = request.MaxOutputBytes,
+                PullIfMissing = image != utility.Image,
             };
 
             var output = await _runtime.RunCapsuleAsync(launch, timings, token).ConfigureAwait(false);
+            if (output.ExitCode != 0)
+            {
+                // A capsule killed because its target went away is not the utility's failure.
+                var now = await _runtime.ResolveTargetAsync(target.Id, token).ConfigureAwait(false);
+                if (!now.Running)
+                {
+                    throw new CapsuleException(
+                        CapsuleErrorKind.TargetNotRunning,
+                        $"Container '{target.Name}' stopped ({now.State}) while the '{utility.Name}' capsule ran; the capsule ended with code {output.ExitCode}.",
+                        target.Name,
+                        "Find out why the container stopped (its logs, its restart policy), then try again.");
+                }
+            }
 
             sw.Restart();
             var context = new ParseContext { Variant = request.Variant };
@@ -96,6 +122,16 @@ public sealed class CapsuleInvoker
             {
                 var parser = ParserRegistry.Get(utility.Parser);
                 var list = parser.Parse(output.StandardOutput, context).ToList();
+                if (utility.LastFrameOnly)
+                {
+                    // Frames start with their secondary record (top's summary): keep the last frame.
+                    var start = list.FindLastIndex(r => !parser.Info.PrimaryRecordType.IsInstanceOfType(r));
+                    if (start > 0)
+                    {
+                        list.RemoveRange(0, start);
+                    }
+                }
+
                 foreach (var r in list)
                 {
                     r.Target = target.Name;
@@ -128,6 +164,8 @@ public sealed class CapsuleInvoker
                 Command = argv,
                 Deadline = deadline,
                 Timings = timings,
+                OutputTruncated = output.Truncated,
+                CleanupFailure = output.CleanupFailure,
             };
         }
         catch (OperationCanceledException ex) when (deadlineCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

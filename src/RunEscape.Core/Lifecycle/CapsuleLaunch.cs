@@ -26,4 +26,10 @@ public sealed class CapsuleLaunch
     public required string Utility { get; init; }
 
     public required DateTimeOffset Deadline { get; init; }
+
+    /// <summary>Pull the image when the engine lacks it (a registry was named explicitly).</summary>
+    public bool PullIfMissing { get; init; }
+
+    /// <summary>Standard output and error are read up to this many bytes each; the rest is cut off and the capsule stopped.</summary>
+    public long MaxOutputBytes { get; init; } = CapsuleRequest.DefaultMaxOutputBytes;
 }

@@ -13,6 +13,12 @@ public sealed class CapsuleRequest
     /// <summary>Overrides the catalog entry's deadline.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>Default cap on a capsule's standard output (and, separately, its standard error).</summary>
+    public const long DefaultMaxOutputBytes = 32L * 1024 * 1024;
+
+    /// <summary>Cap on the bytes read from the utility's output; beyond it the output is truncated and the capsule stopped.</summary>
+    public long MaxOutputBytes { get; init; } = DefaultMaxOutputBytes;
+
     /// <summary>Skip parsing; the result carries the raw output only.</summary>
     public bool Raw { get; init; }
 

@@ -45,5 +45,11 @@ public sealed class CapsuleResult
 
     public required CapsuleTimings Timings { get; init; }
 
-    public bool Succeeded => ExitCode == 0;
+    /// <summary>Why the capsule could not be removed; null when it was removed.</summary>
+    public string? CleanupFailure { get; init; }
+
+    /// <summary>The output reached the cap (-MaxOutputBytes) and was cut off.</summary>
+    public bool OutputTruncated { get; init; }
+
+    public bool Succeeded => ExitCode == 0 && !OutputTruncated;
 }

@@ -20,6 +20,15 @@ public sealed class CapsuleRunOutput
 
     public string StandardError { get; }
 
+    /// <summary>Why the capsule could not be removed, when it could not; null when it was.</summary>
+    public string? CleanupFailure { get; private init; }
+
+    internal CapsuleRunOutput WithCleanupFailure(string failure) =>
+        new(CapsuleId, ExitCode, StandardOutput, StandardError, SharedNamespaces) { Truncated = Truncated, CleanupFailure = failure };
+
+    /// <summary>The output reached the cap and was cut off; the capsule was stopped.</summary>
+    public bool Truncated { get; init; }
+
     /// <summary>The namespaces the capsule really joined (IPC is skipped when the target's is private).</summary>
     public IReadOnlyList<string> SharedNamespaces { get; }
 }

@@ -53,4 +53,7 @@ public sealed class TopProcess : CapsuleRecord
 
     /// <summary>Output variant the row was read from: <c>procps</c> or <c>busybox</c>.</summary>
     public string Variant { get; set; } = string.Empty;
+
+    /// <summary>e.g. <c>7 md5sum /dev/zero (100 %)</c>.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{PID} {Command} ({CPU:0.#} %)");
 }

@@ -107,4 +107,9 @@ public sealed class TopSummary : CapsuleRecord
 
     /// <summary>Used swap in bytes.</summary>
     public long? SwapUsed { get; set; }
+
+    /// <summary>A one-line digest, e.g. <c>up 00:11:00, load 0.38 0.37 0.22, 7 tasks, 100 % idle</c>.</summary>
+    public override string ToString() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"up {Uptime}, load {LoadAverage1} {LoadAverage5} {LoadAverage15}, {TasksTotal} tasks, {CpuIdle} % idle");
 }

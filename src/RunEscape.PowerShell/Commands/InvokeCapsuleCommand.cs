@@ -24,7 +24,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 
     /// <summary>The target container, by name or id.</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = ContainerSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("ContainerName", "Name")]
+    [Alias("ContainerName", "Name", "Names", "ID")]
     [ValidateNotNullOrEmpty]
     public string[] Container { get; set; } = Array.Empty<string>();
 
@@ -46,6 +46,11 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     /// <summary>Registry to take the built-in capsule images from (default: $env:RUNESCAPE_REGISTRY, else the images build.ps1 built).</summary>
     [Parameter]
     public string? Registry { get; set; }
+
+    /// <summary>Cap on the bytes read from the utility's standard output (and, apart, its standard error); beyond it the output is cut off and the capsule stopped.</summary>
+    [Parameter]
+    [ValidateRange(1024L, long.MaxValue)]
+    public long MaxOutputBytes { get; set; } = CapsuleRequest.DefaultMaxOutputBytes;
 
     /// <summary>Return the utility's output lines as text instead of objects.</summary>
     [Parameter]
@@ -93,6 +98,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
                 Timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : null,
                 Raw = Raw.IsPresent,
                 Registry = Registry,
+                MaxOutputBytes = MaxOutputBytes,
             };
 
             WriteVerbose($"Attaching a '{Utility}' capsule to container '{container}' on {runtime.Endpoint}.");
@@ -117,6 +123,18 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
                 // The pipeline was stopped; the capsule has been removed in the lifecycle's finally.
                 throw new PipelineStoppedException();
             }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                // Not an expected failure: still an error record that names the target, never a bare exception.
+                WriteError(new ErrorRecord(ex, "UnexpectedFailure", ErrorCategory.NotSpecified, container)
+                {
+                    ErrorDetails = new ErrorDetails($"The '{Utility}' capsule on '{container}' failed unexpectedly: {ex.GetBaseException().Message}")
+                    {
+                        RecommendedAction = "Run Get-Capsule to check nothing was left behind, and report this error with its details.",
+                    },
+                });
+                continue;
+            }
 
             WriteVerbose($"Capsule {result.CapsuleName} on {result.Engine}: exit code {result.ExitCode}; namespaces {string.Join(",", result.SharedNamespaces)}; {result.Timings}.");
             Emit(result);
@@ -137,6 +155,36 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 
     private void Emit(CapsuleResult result)
     {
+        if (result.CleanupFailure is not null)
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException(result.CleanupFailure), "CapsuleNotRemoved", ErrorCategory.ResourceUnavailable, result.CapsuleName)
+            {
+                ErrorDetails = new ErrorDetails(result.CleanupFailure) { RecommendedAction = $"Remove it with 'Remove-Capsule -Id {result.CapsuleName}' once the engine answers again." },
+            });
+        }
+
+        if (result.OutputTruncated)
+        {
+            WriteWarning($"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the capsule was stopped. The last line may be incomplete.");
+        }
+
+        if (result.ExitCode == 0 && string.IsNullOrWhiteSpace(result.StandardOutput) && !string.IsNullOrWhiteSpace(result.StandardError))
+        {
+            // Some utilities exit 0 after rejecting their arguments (procps-ng top does): nothing on
+            // stdout and a complaint on stderr is a failure whatever the exit code says.
+            var complaint = $"The '{result.Utility}' capsule on '{result.Target}' printed nothing and reported: {result.StandardError.Trim()}";
+            WriteError(new ErrorRecord(new InvalidOperationException(complaint), "UtilityFailed", ErrorCategory.InvalidResult, result.Target)
+            {
+                ErrorDetails = new ErrorDetails(complaint) { RecommendedAction = "Check -ArgumentList against the utility's usage." },
+            });
+            if (PassThru)
+            {
+                WriteObject(result);
+            }
+
+            return;
+        }
+
         if (result.ExitCode != 0)
         {
             var message = $"The '{result.Utility}' capsule on '{result.Target}' exited with code {result.ExitCode}.";
@@ -200,8 +248,22 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
         }
     }
 
-    private static IEnumerable<string> SplitLines(string text) =>
-        text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0);
+    /// <summary>The text's lines, blank ones included; the newline that ends the text adds no line.</summary>
+    private static IEnumerable<string> SplitLines(string text)
+    {
+        if (text.Length == 0)
+        {
+            return Array.Empty<string>();
+        }
+
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        if (lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        return lines;
+    }
 
     private EngineRuntime GetRuntime()
     {

@@ -1,19 +1,20 @@
 using System.Management.Automation;
+using RunEscape.Lifecycle;
 using RunEscape.Runtimes.Engine;
 
 namespace RunEscape.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Stops and removes capsules: those piped in from Get-Capsule, those named by -Id, or, with neither, every capsule on the engine.</para>
+/// <para type="synopsis">Stops and removes capsules: those piped in from Get-Capsule or named by -Id, or, with neither, the orphans on the engine.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "Capsule", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = AllSet)]
+[Cmdlet(VerbsCommon.Remove, "Capsule", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = OrphanSet)]
 [OutputType(typeof(void))]
 public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
 {
-    private const string AllSet = "All";
+    private const string OrphanSet = "Orphans";
     private const string IdSet = "Id";
 
-    /// <summary>Capsule container ids or names; Get-Capsule output binds here by property name.</summary>
+    /// <summary>Capsule container ids (full or short) or names; Get-Capsule output binds here by property name.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("CapsuleId", "Name")]
     [ValidateNotNullOrEmpty]
@@ -24,21 +25,34 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
     [Alias("Endpoint", "DockerHost")]
     public string? EngineUri { get; set; }
 
-    /// <summary>With no -Id: only capsules whose deadline has passed (orphans).</summary>
-    [Parameter(ParameterSetName = AllSet)]
+    /// <summary>Without -Id: only capsules attached to these targets; wildcards allowed.</summary>
+    [Parameter(ParameterSetName = OrphanSet)]
+    [SupportsWildcards]
+    public string[] Target { get; set; } = new[] { "*" };
+
+    /// <summary>Without -Id: only capsules whose deadline has passed.</summary>
+    [Parameter(ParameterSetName = OrphanSet)]
     public SwitchParameter Expired { get; set; }
+
+    /// <summary>Without -Id: also capsules that are still running within their deadline (someone's Invoke-Capsule in flight).</summary>
+    [Parameter(ParameterSetName = OrphanSet)]
+    public SwitchParameter Force { get; set; }
 
     protected override void ProcessRecord()
     {
         try
         {
             using var runtime = new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
-            if (ParameterSetName == AllSet)
+            if (ParameterSetName == OrphanSet)
             {
-                var capsules = Await(runtime.ListCapsulesAsync);
-                foreach (var c in capsules.Where(c => !Expired || c.Expired))
+                // Without -Id only orphans go: capsules past their deadline, or no longer running
+                // (their Invoke-Capsule is gone). A running capsule within its deadline belongs to
+                // an Invoke-Capsule in flight, perhaps someone else's: only -Force removes it.
+                var targets = Target.Select(t => WildcardPattern.Get(t, WildcardOptions.IgnoreCase)).ToList();
+                var capsules = Await(runtime.ListCapsulesAsync).Where(c => targets.Any(p => p.IsMatch(c.Target)));
+                foreach (var c in capsules.Where(c => Expired ? c.Expired : Force || c.Expired || c.State != "running"))
                 {
-                    Remove(runtime, c.Id, $"capsule {c.Name} ({c.Utility} on {c.Target})");
+                    Remove(runtime, c);
                 }
 
                 return;
@@ -46,32 +60,47 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
 
             foreach (var id in Id)
             {
-                Remove(runtime, id, $"capsule {id}");
+                CapsuleInfo? capsule;
+                try
+                {
+                    capsule = Await(token => runtime.FindCapsuleAsync(id, token));
+                }
+                catch (CapsuleException ex) when (ex.Kind != CapsuleErrorKind.EngineUnreachable)
+                {
+                    WriteCapsuleError(ex);
+                    continue;
+                }
+
+                if (capsule is null)
+                {
+                    WriteCapsuleError(new CapsuleException(
+                        CapsuleErrorKind.CapsuleNotFound,
+                        $"No capsule '{id}' exists on {runtime.Kind} at {runtime.Endpoint}.",
+                        id,
+                        "Run Get-Capsule to list the capsules that exist now."));
+                    continue;
+                }
+
+                Remove(runtime, capsule);
             }
         }
-        catch (CapsuleException ex) when (ex.Kind == CapsuleErrorKind.EngineUnreachable)
+        catch (CapsuleException ex)
         {
+            // An unusable endpoint or an engine that cannot list capsules stops the command.
             ThrowCapsuleError(ex);
         }
     }
 
-    private void Remove(EngineRuntime runtime, string id, string description)
+    private void Remove(EngineRuntime runtime, CapsuleInfo capsule)
     {
-        if (!ShouldProcess(description, "Remove"))
+        if (!ShouldProcess($"capsule {capsule.Name} ({capsule.Utility} on {capsule.Target}, {capsule.State})", "Remove"))
         {
             return;
         }
 
         try
         {
-            if (!Await(token => runtime.RemoveCapsuleAsync(id, token)))
-            {
-                WriteCapsuleError(new CapsuleException(
-                    CapsuleErrorKind.CapsuleNotFound,
-                    $"No capsule '{id}' exists on {runtime.Endpoint}.",
-                    id,
-                    "Run Get-Capsule to list the capsules that exist now."));
-            }
+            Await(token => runtime.RemoveCapsuleAsync(capsule.Id, token));
         }
         catch (CapsuleException ex) when (ex.Kind != CapsuleErrorKind.EngineUnreachable)
         {

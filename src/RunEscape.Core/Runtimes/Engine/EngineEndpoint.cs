@@ -22,9 +22,12 @@ public static class EngineEndpoint
         return list;
     }
 
+    /// <summary>The default sockets that exist on this machine.</summary>
+    public static IReadOnlyList<string> ExistingSockets() => DefaultSockets().Where(File.Exists).ToList();
+
     public static Uri Resolve(string? explicitUri)
     {
-        if (!string.IsNullOrWhiteSpace(explicitUri))
+        if (explicitUri is not null)
         {
             return Parse(explicitUri, "-EngineUri");
         }
@@ -57,7 +60,8 @@ public static class EngineEndpoint
             value = "unix://" + value;
         }
 
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("unix" or "tcp" or "http" or "https"))
+        if (string.IsNullOrWhiteSpace(value) || value.Any(char.IsWhiteSpace)
+            || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("unix" or "tcp" or "http" or "https"))
         {
             throw new CapsuleException(
                 CapsuleErrorKind.InvalidArgument,

@@ -35,7 +35,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
 
     public string Endpoint => _endpoint.ToString();
 
-    /// <summary>Asks the engine what it is (docker or podman); also proves it is reachable.</summary>
+    /// <summary>Asks the engine what it is (docker or podman); also proves it is reachable and answers in time.</summary>
     public async Task<string> DetectKindAsync(CancellationToken cancellationToken)
     {
         if (_kind is not null)
@@ -43,14 +43,26 @@ public sealed class EngineRuntime : ICapsuleRuntime
             return _kind;
         }
 
-        var version = await Call(() => _client.System.GetVersionAsync(cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
-        var isPodman = version.Components?.Any(c => c.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true) == true;
-        _kind = isPodman ? "podman" : "docker";
+        try
+        {
+            _kind = await Call(() => EnginePing.KindAsync(_endpoint, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EngineProtocolException ex)
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.EngineUnreachable,
+                $"The endpoint {Endpoint} is not a container engine: {ex.Message}.",
+                Endpoint,
+                "Point -EngineUri or DOCKER_HOST at Docker Engine or at the Podman API service (podman system service).",
+                ex);
+        }
+
         return _kind;
     }
 
     public async Task<CapsuleTargetInfo> ResolveTargetAsync(string nameOrId, CancellationToken cancellationToken)
     {
+        nameOrId = ContainerReference.Check(nameOrId, "container");
         var kind = await DetectKindAsync(cancellationToken).ConfigureAwait(false);
         ContainerInspectResponse inspect;
         try
@@ -59,16 +71,18 @@ public sealed class EngineRuntime : ICapsuleRuntime
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
+            var others = EngineEndpoint.ExistingSockets().Select(p => "unix://" + p).Where(u => u != Endpoint).ToList();
+            var hint = others.Count > 0 ? $" Other engines on this machine: {string.Join(", ", others)} (pass it as -EngineUri)." : string.Empty;
             throw new CapsuleException(
                 CapsuleErrorKind.TargetNotFound,
                 $"No container named or with id '{nameOrId}' exists on {kind} at {Endpoint}.",
                 nameOrId,
-                "Check the name with 'docker ps' or 'podman ps', or pass -EngineUri for another engine.",
+                $"Check the name with '{kind} ps'.{hint}",
                 ex);
         }
 
         var state = inspect.State?.Status ?? "unknown";
-        var running = inspect.State?.Running == true && inspect.State?.Paused != true;
+        var running = inspect.State?.Running == true && inspect.State?.Paused != true && inspect.State?.Restarting != true;
         return new CapsuleTargetInfo(
             inspect.ID,
             (inspect.Name ?? nameOrId).TrimStart('/'),
@@ -82,11 +96,66 @@ public sealed class EngineRuntime : ICapsuleRuntime
 
     public async Task<CapsuleRunOutput> RunCapsuleAsync(CapsuleLaunch launch, CapsuleTimings timings, CancellationToken cancellationToken)
     {
+        string? id = null;
+        var exited = false;
+        CapsuleRunOutput output;
+        try
+        {
+            output = await RunCoreAsync(launch, timings, capsuleId => id = capsuleId, () => exited = true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var failure = await CleanUpAsync(id, launch.Name, exited, timings).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                throw new CapsuleException(
+                    CapsuleErrorKind.EngineRejected,
+                    $"{ex.Message} Then the capsule {launch.Name} could not be removed: {failure}",
+                    launch.Name,
+                    $"Remove it with 'Remove-Capsule -Id {launch.Name}' once the engine answers again.",
+                    ex);
+            }
+
+            throw;
+        }
+
+        var cleanup = await CleanUpAsync(id, launch.Name, exited, timings).ConfigureAwait(false);
+        return cleanup is null ? output : output.WithCleanupFailure($"The capsule {launch.Name} could not be removed: {cleanup}");
+    }
+
+    /// <summary>Stops (if still running) and removes the capsule; never throws, returns what went wrong.</summary>
+    private async Task<string?> CleanUpAsync(string? id, string name, bool exited, CapsuleTimings timings)
+    {
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            if (id is not null && !exited)
+            {
+                await StopGracefullyAsync(id).ConfigureAwait(false);
+            }
+
+            await RemoveQuietlyAsync(id ?? name).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex is DockerApiException api ? $"{(int)api.StatusCode} {api.ResponseBody?.Trim()}" : ex.GetBaseException().Message;
+        }
+        finally
+        {
+            timings.Remove = sw.Elapsed;
+        }
+    }
+
+    private async Task<CapsuleRunOutput> RunCoreAsync(CapsuleLaunch launch, CapsuleTimings timings, Action<string> created, Action exitedNow, CancellationToken cancellationToken)
+    {
         var target = launch.Target;
         var joined = new List<string>();
         var host = new HostConfig
         {
-            AutoRemove = false,
+            // The engine removes the capsule when its process ends — at the latest at its own
+            // deadline — even if this client dies; the finally below removes it sooner.
+            AutoRemove = true,
             ReadonlyRootfs = true,
             CapDrop = new List<string> { "ALL" },
             CapAdd = launch.Capabilities.ToList(),
@@ -128,60 +197,60 @@ public sealed class EngineRuntime : ICapsuleRuntime
             HostConfig = host,
         };
 
-        string? id = null;
-        var exited = false;
+        string id;
+        var createdAt = DateTimeOffset.UtcNow;
+        var sw = Stopwatch.StartNew();
         try
         {
-            var sw = Stopwatch.StartNew();
-            try
-            {
-                var created = await Call(() => _client.Containers.CreateContainerAsync(create, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
-                id = created.ID;
-            }
-            catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            id = await CreateUncancellableAsync(create, cancellationToken).ConfigureAwait(false);
+            created(id);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            if (!launch.PullIfMissing)
             {
                 throw new CapsuleException(
                     CapsuleErrorKind.ImageNotFound,
                     $"The capsule image '{launch.Image}' for utility '{launch.Utility}' is not on {Kind} at {Endpoint}.",
                     launch.Image,
-                    "Build the capsule images with './build.ps1 Capsules' (or pull them from your registry) and try again.",
+                    "Build the capsule images with './build.ps1 Capsules', or name the registry that holds them with -Registry (or RUNESCAPE_REGISTRY) so they are pulled.",
                     ex);
             }
-            finally
-            {
-                timings.Inject = sw.Elapsed;
-            }
 
-            // Attach before start so no byte of output is lost, whatever the log driver.
-            sw.Restart();
-            using var stream = await Call(
-                () => _client.Containers.AttachContainerAsync(id, new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, cancellationToken),
-                Endpoint,
-                cancellationToken).ConfigureAwait(false);
-            await Call(() => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
-            timings.Start = sw.Elapsed;
-
-            sw.Restart();
-            var (stdout, stderr) = await stream.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
-            timings.Run = sw.Elapsed;
-
-            sw.Restart();
-            var wait = await Call(() => _client.Containers.WaitContainerAsync(id, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
-            exited = true;
-            timings.Collect = sw.Elapsed;
-            return new CapsuleRunOutput(id, wait.StatusCode, stdout, stderr, joined);
+            await PullAsync(launch, cancellationToken).ConfigureAwait(false);
+            id = await CreateUncancellableAsync(create, cancellationToken).ConfigureAwait(false);
+            created(id);
         }
         finally
         {
-            var sw = Stopwatch.StartNew();
-            if (id is not null && !exited)
-            {
-                await StopGracefullyAsync(id).ConfigureAwait(false);
-            }
-
-            await RemoveQuietlyAsync(id ?? launch.Name).ConfigureAwait(false);
-            timings.Remove = sw.Elapsed;
+            timings.Inject = sw.Elapsed;
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Attach before start so no byte of output is lost, whatever the log driver.
+        sw.Restart();
+        using var stream = await Call(
+            () => _client.Containers.AttachContainerAsync(id, new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, cancellationToken),
+            Endpoint,
+            cancellationToken).ConfigureAwait(false);
+        await Call(() => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
+        timings.Start = sw.Elapsed;
+
+        sw.Restart();
+        var output = await BoundedOutput.ReadAsync(stream, launch.MaxOutputBytes, cancellationToken).ConfigureAwait(false);
+        timings.Run = sw.Elapsed;
+        if (output.Truncated)
+        {
+            // Stop reading, stop the utility: memory stays bounded whatever it prints.
+            await StopGracefullyAsync(id).ConfigureAwait(false);
+        }
+
+        sw.Restart();
+        var exitCode = await ExitCodeAsync(id, createdAt, cancellationToken).ConfigureAwait(false);
+        exitedNow();
+        timings.Collect = sw.Elapsed;
+        return new CapsuleRunOutput(id, exitCode, output.StandardOutput, output.StandardError, joined) { Truncated = output.Truncated };
     }
 
     public async Task<IReadOnlyList<CapsuleInfo>> ListCapsulesAsync(CancellationToken cancellationToken)
@@ -201,49 +270,179 @@ public sealed class EngineRuntime : ICapsuleRuntime
             Endpoint,
             cancellationToken).ConfigureAwait(false);
 
-        return list.Select(c =>
+        return list.Select(c => Describe(c.ID, c.Names?.FirstOrDefault(), c.State, c.Labels, c.Created, kind)).ToList();
+    }
+
+    /// <summary>
+    /// The capsule with this id (full or short) or name; null when no such container exists.
+    /// A container that is not a capsule is refused, so Remove-Capsule can never remove one.
+    /// </summary>
+    public async Task<CapsuleInfo?> FindCapsuleAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        idOrName = ContainerReference.Check(idOrName, "capsule");
+        var kind = await DetectKindAsync(cancellationToken).ConfigureAwait(false);
+        ContainerInspectResponse inspect;
+        try
         {
-            IDictionary<string, string> labels = c.Labels ?? new Dictionary<string, string>();
-            return new CapsuleInfo
-            {
-                Id = c.ID,
-                Name = c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID,
-                Target = Label(labels, CapsuleLabels.Target) ?? string.Empty,
-                Utility = Label(labels, CapsuleLabels.Utility) ?? string.Empty,
-                State = c.State ?? string.Empty,
-                Created = ParseTime(Label(labels, CapsuleLabels.Created)) ?? new DateTimeOffset(c.Created, TimeSpan.Zero),
-                Deadline = ParseTime(Label(labels, CapsuleLabels.Deadline)),
-                Owner = Label(labels, CapsuleLabels.Owner),
-                Engine = kind,
-                Endpoint = Endpoint,
-            };
-        }).ToList();
+            inspect = await Call(() => _client.Containers.InspectContainerAsync(idOrName, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        if (inspect.Config?.Labels is not { } labels || !labels.TryGetValue(CapsuleLabels.Marker, out var marker) || marker != "true")
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.InvalidArgument,
+                $"Container '{idOrName}' is not a capsule; Remove-Capsule removes only containers labelled {CapsuleLabels.Marker}=true.",
+                idOrName,
+                $"Use '{kind} rm' for other containers.");
+        }
+
+        return Describe(inspect.ID, inspect.Name, inspect.State?.Status, inspect.Config.Labels, inspect.Created, kind);
+    }
+
+    private CapsuleInfo Describe(string id, string? name, string? state, IDictionary<string, string>? labels, DateTime created, string kind)
+    {
+        labels ??= new Dictionary<string, string>();
+        return new CapsuleInfo
+        {
+            Id = id,
+            Name = name?.TrimStart('/') ?? id,
+            Target = Label(labels, CapsuleLabels.Target) ?? string.Empty,
+            Utility = Label(labels, CapsuleLabels.Utility) ?? string.Empty,
+            State = state ?? string.Empty,
+            Created = ParseTime(Label(labels, CapsuleLabels.Created)) ?? new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)),
+            Deadline = ParseTime(Label(labels, CapsuleLabels.Deadline)),
+            Owner = Label(labels, CapsuleLabels.Owner),
+            Engine = kind,
+            Endpoint = Endpoint,
+        };
     }
 
     public async Task<bool> RemoveCapsuleAsync(string id, CancellationToken cancellationToken)
     {
-        try
-        {
-            var inspect = await Call(() => _client.Containers.InspectContainerAsync(id, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
-            if (inspect.Config?.Labels?.ContainsKey(CapsuleLabels.Marker) != true)
-            {
-                throw new CapsuleException(
-                    CapsuleErrorKind.InvalidArgument,
-                    $"Container '{id}' is not a capsule; Remove-Capsule removes only containers labelled {CapsuleLabels.Marker}.",
-                    id,
-                    "Use 'docker rm' or 'podman rm' for other containers.");
-            }
-
-            await Call(() => _client.Containers.RemoveContainerAsync(inspect.ID, new ContainerRemoveParameters { Force = true }, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        var capsule = await FindCapsuleAsync(id, cancellationToken).ConfigureAwait(false);
+        if (capsule is null)
         {
             return false;
         }
+
+        if (capsule.State == "running")
+        {
+            await StopGracefullyAsync(capsule.Id).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _client.Containers.RemoveContainerAsync(capsule.Id, new ContainerRemoveParameters { Force = true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        {
+            // Auto-removed after the stop above, or removal already in progress.
+        }
+
+        using var cts = new CancellationTokenSource(CleanupTimeout);
+        await WaitUntilGoneAsync(capsule.Id, cts.Token).ConfigureAwait(false);
+        return true;
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>
+    /// Creates the capsule without letting Ctrl+C or the deadline abandon the request half-way:
+    /// a create the engine completes after the client gave up would leave a capsule nobody knows
+    /// the id of. The call gets its own bounded token; cancellation is honoured right after it,
+    /// when the id is known and the finally block can remove the capsule.
+    /// </summary>
+    private async Task<string> CreateUncancellableAsync(CreateContainerParameters create, CancellationToken cancellationToken)
+    {
+        using var own = new CancellationTokenSource(CleanupTimeout);
+        var created = await Call(() => _client.Containers.CreateContainerAsync(create, own.Token), Endpoint, own.Token).ConfigureAwait(false);
+        return created.ID;
+    }
+
+    private async Task PullAsync(CapsuleLaunch launch, CancellationToken cancellationToken)
+    {
+        var image = launch.Image;
+        var colon = image.LastIndexOf(':');
+        var tag = colon > image.LastIndexOf('/') ? image[(colon + 1)..] : "latest";
+        var repository = colon > image.LastIndexOf('/') ? image[..colon] : image;
+        string? failure = null;
+        var progress = new PullProgress(m =>
+        {
+            if (!string.IsNullOrEmpty(m.Error?.Message))
+            {
+                failure = m.Error.Message;
+            }
+        });
+        try
+        {
+            await _client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = repository, Tag = tag }, null, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex)
+        {
+            failure = ex.ResponseBody?.Trim() is { Length: > 0 } body ? body : ex.Message;
+        }
+
+        if (failure is not null)
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.ImageNotFound,
+                $"The capsule image '{image}' for utility '{launch.Utility}' is not on {Kind} at {Endpoint}, and pulling it failed: {failure}",
+                image,
+                "Push the capsule images to that registry ('./build.ps1 Capsules' builds them), check -Registry / RUNESCAPE_REGISTRY and the engine's registry credentials.");
+        }
+    }
+
+    /// <summary>
+    /// The capsule's exit code. It is auto-removed by the engine once it exits, so the wait call
+    /// can find it gone; then the engine's event log, replayed from the capsule's creation, has
+    /// its "die" event with the exit code (Docker and Podman both report it as exitCode).
+    /// </summary>
+    private async Task<long> ExitCodeAsync(string id, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var wait = await _client.Containers.WaitContainerAsync(id, cancellationToken).ConfigureAwait(false);
+            return wait.StatusCode;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        {
+            // Already removed (or being removed) by the engine.
+        }
+
+        var parameters = new ContainerEventsParameters
+        {
+            Since = (createdAt.ToUnixTimeSeconds() - 1).ToString(CultureInfo.InvariantCulture),
+            Until = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1).ToString(CultureInfo.InvariantCulture),
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["container"] = new Dictionary<string, bool> { [id] = true } },
+        };
+        long? exitCode = null;
+        var collector = new EventCollector(m =>
+        {
+            if (m.Action == "die" && m.Actor?.Attributes is { } attributes
+                && attributes.TryGetValue("exitCode", out var code)
+                && long.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
+            {
+                exitCode = parsed;
+            }
+        });
+
+        // With 'until' set, the engine replays the events and closes the stream.
+        await Call(() => _client.System.MonitorEventsAsync(parameters, collector, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
+        if (exitCode is { } found)
+        {
+            return found;
+        }
+
+        throw new CapsuleException(
+            CapsuleErrorKind.EngineRejected,
+            $"The capsule {id[..Math.Min(12, id.Length)]} ended, but {Kind} at {Endpoint} reported no exit code for it.",
+            id,
+            "Run the capsule again; if this repeats, check the engine's event log.");
+    }
 
     /// <summary>
     /// Ends a capsule that is still running without leaving zombies in the target: the capsule's
@@ -276,11 +475,37 @@ public sealed class EngineRuntime : ICapsuleRuntime
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            // Never created, or already gone.
+            return; // Never created, or already gone.
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
         {
-            // Removal already in progress.
+            // The engine is auto-removing it right now; fall through and wait until it is gone.
+        }
+
+        await WaitUntilGoneAsync(idOrName, cts.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removal can still be in progress when the remove call returns (the engine's own
+    /// auto-removal, Podman's cleanup process): the capsule counts as removed only when
+    /// inspecting it says 404. Bounded by the clean-up token.
+    /// </summary>
+    private async Task WaitUntilGoneAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await _client.Containers.InspectContainerAsync(idOrName, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+        catch (OperationCanceledException)
+        {
+            // Still there after the clean-up timeout: Get-Capsule shows it, Remove-Capsule removes it.
         }
     }
 
@@ -298,6 +523,17 @@ public sealed class EngineRuntime : ICapsuleRuntime
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
         {
+            var socket = endpoint.StartsWith("unix://", StringComparison.Ordinal) ? new Uri(endpoint).LocalPath : null;
+            if (socket is not null && !File.Exists(socket))
+            {
+                throw new CapsuleException(
+                    CapsuleErrorKind.EngineUnreachable,
+                    $"The container engine at {endpoint} cannot be reached: there is no socket at {socket}.",
+                    endpoint,
+                    $"Check the path in -EngineUri or DOCKER_HOST (engines found here: {string.Join(", ", EngineEndpoint.ExistingSockets().DefaultIfEmpty("none"))}); './build.ps1 Bootstrap' starts Docker and Podman.",
+                    ex);
+            }
+
             throw new CapsuleException(
                 CapsuleErrorKind.EngineUnreachable,
                 $"The container engine at {endpoint} cannot be reached: {ex.GetBaseException().Message}",
@@ -323,4 +559,23 @@ public sealed class EngineRuntime : ICapsuleRuntime
         ex is HttpRequestException or SocketException or IOException or TimeoutException
         || ex.InnerException is { } inner && IsTransportFailure(inner)
         || ex is TaskCanceledException { InnerException: TimeoutException };
+
+    private sealed class PullProgress : IProgress<JSONMessage>
+    {
+        private readonly Action<JSONMessage> _onMessage;
+
+        internal PullProgress(Action<JSONMessage> onMessage) => _onMessage = onMessage;
+
+        public void Report(JSONMessage value) => _onMessage(value);
+    }
+
+    /// <summary>Receives engine events synchronously, in order (Progress&lt;T&gt; would post them later, on another thread).</summary>
+    private sealed class EventCollector : IProgress<Message>
+    {
+        private readonly Action<Message> _onEvent;
+
+        internal EventCollector(Action<Message> onEvent) => _onEvent = onEvent;
+
+        public void Report(Message value) => _onEvent(value);
+    }
 }
