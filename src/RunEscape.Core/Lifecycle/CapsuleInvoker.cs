@@ -99,9 +99,10 @@ public sealed class CapsuleInvoker
             };
 
             var output = await _runtime.RunCapsuleAsync(launch, timings, token).ConfigureAwait(false);
-            if (output.ExitCode != 0)
             {
-                // A capsule killed because its target went away is not the utility's failure.
+                // A capsule cut short because its target went away is not the utility's failure,
+                // and its output is partial. The exit code does not tell (Podman was seen to report 0
+                // for a capsule whose PID namespace died under it), so ask whether the target still runs.
                 var now = await _runtime.ResolveTargetAsync(target.Id, token).ConfigureAwait(false);
                 if (!now.Running)
                 {

@@ -422,7 +422,8 @@ public sealed class EngineRuntime : ICapsuleRuntime
         long? exitCode = null;
         var collector = new EventCollector(m =>
         {
-            if (m.Action == "die" && m.Actor?.Attributes is { } attributes
+            // Podman's replay does not always honour the container filter: check the id too.
+            if (m.Action == "die" && string.Equals(m.Actor?.ID, id, StringComparison.Ordinal) && m.Actor?.Attributes is { } attributes
                 && attributes.TryGetValue("exitCode", out var code)
                 && long.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
             {
