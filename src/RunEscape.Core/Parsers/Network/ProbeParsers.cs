@@ -31,7 +31,7 @@ public sealed class PingParser : IOutputParser
         }
 
         var variant = context.Variant
-            ?? (text.Contains("icmp_seq=", StringComparison.Ordinal) || text.Contains("rtt min/", StringComparison.Ordinal) || text.Contains(" received, ", StringComparison.Ordinal)
+            ?? (text.Contains("icmp_seq=", StringComparison.Ordinal) || text.Contains("rtt min/", StringComparison.Ordinal)
                 ? IputilsVariant
                 : BusyBoxVariant);
         PingSummary? summary = null;
