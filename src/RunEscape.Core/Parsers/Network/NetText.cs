@@ -143,7 +143,15 @@ internal static class NetText
             host = "*";
         }
 
-        address = host.ToString();
+        address = host switch
+        {
+            "*" => "*",
+            "0.0.0.0" => "0.0.0.0",
+            "::" => "::",
+            "127.0.0.1" => "127.0.0.1",
+            "::1" => "::1",
+            _ => host.ToString(),
+        };
         if (!portText.IsEmpty && portText is not "*")
         {
             if (TryInt(portText, out var p))

@@ -80,7 +80,7 @@ public sealed class SsParser : IOutputParser
                 return null;
             }
 
-            netid = n.ToString();
+            netid = Intern(n);
         }
 
         if (!NetText.NextToken(line, ref p, out var state, out _)
@@ -102,7 +102,7 @@ public sealed class SsParser : IOutputParser
         var socket = new SsSocket
         {
             Netid = netid,
-            State = state.ToString(),
+            State = Intern(state),
             RecvQ = recv,
             SendQ = send,
             LocalAddress = localAddress,
@@ -113,7 +113,7 @@ public sealed class SsParser : IOutputParser
             PeerPort = peerPort,
             PeerService = peerService,
             PeerInterface = peerScope,
-            SourceLine = line.ToString(),
+            SourceLine = line.TrimEnd().ToString(), // ss pads lines with blanks to the terminal width
             Variant = Iproute2Variant,
         };
 
@@ -125,7 +125,7 @@ public sealed class SsParser : IOutputParser
                 return null;
             }
 
-            socket.Processes = processes;
+            socket.Processes = processes.Count == 1 ? new[] { processes[0] } : processes.ToArray();
             if (processes.Count > 0)
             {
                 socket.Program = processes[0].Name;
@@ -138,6 +138,35 @@ public sealed class SsParser : IOutputParser
         socket.Details = rest.IsEmpty ? null : rest.ToString();
         return socket;
     }
+
+    /// <summary>The same string instance for the words every line repeats (netids, states, any-addresses).</summary>
+    private static string Intern(ReadOnlySpan<char> word) => word switch
+    {
+        "tcp" => "tcp",
+        "udp" => "udp",
+        "u_str" => "u_str",
+        "u_dgr" => "u_dgr",
+        "u_seq" => "u_seq",
+        "raw" => "raw",
+        "nl" => "nl",
+        "LISTEN" => "LISTEN",
+        "ESTAB" => "ESTAB",
+        "UNCONN" => "UNCONN",
+        "TIME-WAIT" => "TIME-WAIT",
+        "CLOSE-WAIT" => "CLOSE-WAIT",
+        "SYN-SENT" => "SYN-SENT",
+        "SYN-RECV" => "SYN-RECV",
+        "FIN-WAIT-1" => "FIN-WAIT-1",
+        "FIN-WAIT-2" => "FIN-WAIT-2",
+        "LAST-ACK" => "LAST-ACK",
+        "CLOSING" => "CLOSING",
+        "*" => "*",
+        "0.0.0.0" => "0.0.0.0",
+        "::" => "::",
+        "127.0.0.1" => "127.0.0.1",
+        "::1" => "::1",
+        _ => word.ToString(),
+    };
 
     private static bool ReadEndpoint(ReadOnlySpan<char> line, ref int p, bool unix, out string address, out int? port, out string? service, out string? scope)
     {
@@ -181,10 +210,15 @@ public sealed class SsParser : IOutputParser
         return true;
     }
 
+    [ThreadStatic]
+    private static List<SocketProcess>? ProcessBuffer;
+
     /// <summary>Reads <c>users:(("a b",pid=1,fd=3),("c",pid=2,fd=4))</c>; <paramref name="consumed"/> is its length.</summary>
     internal static bool TryReadUsers(ReadOnlySpan<char> s, out List<SocketProcess> processes, out int consumed)
     {
-        processes = new List<SocketProcess>(1);
+        // One reused buffer per thread: the caller copies it into an exact-size array.
+        processes = ProcessBuffer ??= new List<SocketProcess>(4);
+        processes.Clear();
         consumed = 0;
         var i = "users:(".Length;
         while (i < s.Length)

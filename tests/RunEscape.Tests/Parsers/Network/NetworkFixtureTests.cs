@@ -122,6 +122,29 @@ public class NetworkFixtureTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Pairs))]
+    public void Parsing_does_not_depend_on_the_current_culture(string parserName, string name)
+    {
+        var text = Fixtures.ReadText(parserName, name);
+        var parser = ParserRegistry.Get(parserName);
+        var saved = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            var invariant = JsonSerializer.Serialize(parser.Parse(text, new ParseContext()).Cast<object>().ToList());
+            foreach (var culture in new[] { "de-DE", "tr-TR", "fr-FR" })
+            {
+                CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo(culture);
+                Assert.Equal(invariant, JsonSerializer.Serialize(parser.Parse(text, new ParseContext()).Cast<object>().ToList()));
+            }
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = saved;
+        }
+    }
+
     internal static void AssertMatches(JsonElement expected, object actual, string where)
     {
         if (expected.TryGetProperty("type", out var type))
