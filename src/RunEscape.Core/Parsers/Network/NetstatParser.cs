@@ -58,14 +58,9 @@ public sealed class NetstatParser : IOutputParser
                 continue;
             }
 
-            if (t.StartsWith("Active ", StringComparison.Ordinal))
-            {
-                inInternet = t.StartsWith("Active Internet", StringComparison.Ordinal);
-                inOther = !inInternet;
-                continue;
-            }
-
-            if (t.StartsWith("Proto ", StringComparison.Ordinal))
+            var p = 0;
+            NetText.NextToken(t, ref p, out var first, out _);
+            if (first is "Proto")
             {
                 if (!inOther)
                 {
@@ -75,6 +70,26 @@ public sealed class NetstatParser : IOutputParser
                     netTools |= hasProgram;
                 }
 
+                continue;
+            }
+
+            if (first is "unix" || inOther && !IsInternetProtocol(first))
+            {
+                continue; // a UNIX-domain row
+            }
+
+            if (!IsInternetProtocol(first) && !char.IsAsciiDigit(first[0]))
+            {
+                // A section title, in any language: "Active Internet connections (…)", "Aktive Internetverbindungen (…)",
+                // "Active UNIX domain sockets (…)", "Aktive Sockets in der UNIX-Domäne (…)".
+                if (t.Contains('(') || t.StartsWith("Activ", StringComparison.Ordinal) || t.StartsWith("Aktiv", StringComparison.Ordinal))
+                {
+                    inOther = t.Contains("UNIX", StringComparison.Ordinal);
+                    inInternet = !inOther;
+                    continue;
+                }
+
+                context.Report(lineNumber, line.ToString(), "not a netstat Internet socket row");
                 continue;
             }
 
@@ -186,6 +201,10 @@ public sealed class NetstatParser : IOutputParser
         return row;
     }
 
+    private static bool IsInternetProtocol(ReadOnlySpan<char> word) =>
+        word.StartsWith("tcp", StringComparison.Ordinal) || word.StartsWith("udp", StringComparison.Ordinal)
+        || word.StartsWith("raw", StringComparison.Ordinal) || word.StartsWith("sctp", StringComparison.Ordinal);
+
     /// <summary>An upper-case TCP state word (LISTEN, ESTABLISHED, TIME_WAIT, …) or a raw socket's number.</summary>
     private static bool IsState(ReadOnlySpan<char> word)
     {
@@ -196,7 +215,8 @@ public sealed class NetstatParser : IOutputParser
 
         foreach (var c in word)
         {
-            if (!(char.IsAsciiLetterUpper(c) || c == '_' || char.IsAsciiDigit(c)))
+            // Upper-case words, translated ones too (de_DE: VERBUNDEN, SCHLIESSEN).
+            if (!(char.IsUpper(c) || c == '_' || c == '-' || char.IsAsciiDigit(c)))
             {
                 return false;
             }
