@@ -203,6 +203,14 @@ function New-CapsuleRootfs([string] $Name, [string] $Destination) {
             if (-not (Test-Path $link)) { $null = New-Item -ItemType SymbolicLink -Path $link -Target 'busybox' }
         }
     }
+    if ($def.PSObject.Properties['links']) {
+        # Symbolic links: path in the image -> target (e.g. a program under another name).
+        foreach ($p in $def.links.PSObject.Properties) {
+            $link = Join-Path $rootfs $p.Name
+            $null = New-Item -ItemType Directory -Force -Path (Split-Path $link)
+            if (-not (Test-Path -LiteralPath $link)) { $null = New-Item -ItemType SymbolicLink -Path $link -Target $p.Value }
+        }
+    }
     if ($def.PSObject.Properties['extra']) {
         foreach ($p in $def.extra.PSObject.Properties) {
             $target = Join-Path $rootfs $p.Name

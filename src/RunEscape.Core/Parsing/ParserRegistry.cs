@@ -1,4 +1,5 @@
 using RunEscape.Parsers;
+using RunEscape.Parsers.Network;
 
 namespace RunEscape.Parsing;
 
@@ -8,6 +9,17 @@ public static class ParserRegistry
     private static readonly Dictionary<string, IOutputParser> Parsers = new(StringComparer.OrdinalIgnoreCase)
     {
         ["top"] = new TopParser(),
+
+        // network (part C)
+        ["ss"] = new SsParser(),
+        ["ss-summary"] = new SsSummaryParser(),
+        ["netstat"] = new NetstatParser(),
+        ["ip-addr"] = new IpAddrParser(),
+        ["ip-route"] = new IpRouteParser(),
+        ["lsof"] = new LsofParser(),
+        ["ping"] = new PingParser(),
+        ["getent-hosts"] = new GetentHostsParser(),
+        ["http-probe"] = new CurlProbeParser(),
     };
 
     public static IReadOnlyCollection<IOutputParser> All => Parsers.Values;

@@ -1,0 +1,167 @@
+using System.Globalization;
+using RunEscape.Parsing;
+
+namespace RunEscape.Parsers.Network;
+
+/// <summary>Span helpers shared by the network parsers: lines, blank-separated tokens, endpoints.</summary>
+internal static class NetText
+{
+    /// <summary>Next line (without its end-of-line characters) from <paramref name="position"/>.</summary>
+    public static bool NextLine(string text, ref int position, out ReadOnlySpan<char> line)
+    {
+        if (position >= text.Length)
+        {
+            line = default;
+            return false;
+        }
+
+        var rest = text.AsSpan(position);
+        var nl = rest.IndexOf('\n');
+        if (nl < 0)
+        {
+            line = rest;
+            position = text.Length;
+        }
+        else
+        {
+            line = rest[..nl];
+            position += nl + 1;
+        }
+
+        if (!line.IsEmpty && line[^1] == '\r')
+        {
+            line = line[..^1];
+        }
+
+        return true;
+    }
+
+    /// <summary>Next blank-separated token at or after <paramref name="position"/>; its start is returned too.</summary>
+    public static bool NextToken(ReadOnlySpan<char> line, ref int position, out ReadOnlySpan<char> token, out int start)
+    {
+        var i = position;
+        while (i < line.Length && IsBlank(line[i]))
+        {
+            i++;
+        }
+
+        start = i;
+        if (i >= line.Length)
+        {
+            token = default;
+            position = i;
+            return false;
+        }
+
+        var j = i;
+        while (j < line.Length && !IsBlank(line[j]))
+        {
+            j++;
+        }
+
+        token = line[i..j];
+        position = j;
+        return true;
+    }
+
+    public static bool IsBlank(char c) => c == ' ' || c == '\t';
+
+    public static bool TryInt(ReadOnlySpan<char> s, out int value) =>
+        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+
+    public static bool TryLong(ReadOnlySpan<char> s, out long value) =>
+        long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+
+    public static int? IntOrNull(ReadOnlySpan<char> s) => TryInt(s, out var v) ? v : null;
+
+    /// <summary>Milliseconds as printed ("0.356") to a TimeSpan, exact to the tick (100 ns).</summary>
+    public static bool TryMilliseconds(ReadOnlySpan<char> s, out TimeSpan value)
+    {
+        value = default;
+        if (!Units.TryParseDouble(s, out var ms) || ms < 0)
+        {
+            return false;
+        }
+
+        value = TimeSpan.FromTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond, MidpointRounding.AwayFromZero));
+        return true;
+    }
+
+    /// <summary>Seconds as printed ("0.049671") to a TimeSpan, exact to the tick (100 ns).</summary>
+    public static bool TrySeconds(ReadOnlySpan<char> s, out TimeSpan value)
+    {
+        value = default;
+        if (!Units.TryParseDouble(s, out var seconds) || seconds < 0)
+        {
+            return false;
+        }
+
+        value = TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond, MidpointRounding.AwayFromZero));
+        return true;
+    }
+
+    /// <summary>
+    /// Splits an endpoint as ss, netstat and lsof print it: <c>addr:port</c>, <c>[v6]:port</c>,
+    /// <c>*:*</c>, <c>:::8080</c> (netstat, split at the last colon), <c>127.0.0.53%lo:53</c>.
+    /// A numeric port becomes <paramref name="port"/>; a service name (without -n) goes to
+    /// <paramref name="service"/>; <c>*</c> gives neither.
+    /// </summary>
+    public static void SplitEndpoint(ReadOnlySpan<char> endpoint, out string address, out int? port, out string? service, out string? scope)
+    {
+        port = null;
+        service = null;
+        scope = null;
+        ReadOnlySpan<char> host;
+        ReadOnlySpan<char> portText;
+        var colon = endpoint.LastIndexOf(':');
+        if (colon < 0)
+        {
+            host = endpoint;
+            portText = default;
+        }
+        else
+        {
+            host = endpoint[..colon];
+            portText = endpoint[(colon + 1)..];
+        }
+
+        // Interface scope: 127.0.0.53%lo, [fe80::1]%eth0, fe80::1%eth0.
+        var percent = host.LastIndexOf('%');
+        if (percent >= 0 && host[(percent + 1)..].IndexOfAny(']', ':') < 0)
+        {
+            scope = host[(percent + 1)..].ToString();
+            host = host[..percent];
+        }
+
+        if (host.Length >= 2 && host[0] == '[' && host[^1] == ']')
+        {
+            host = host[1..^1];
+        }
+
+        if (host.IsEmpty && colon >= 0)
+        {
+            host = "*";
+        }
+
+        address = host switch
+        {
+            "*" => "*",
+            "0.0.0.0" => "0.0.0.0",
+            "::" => "::",
+            "127.0.0.1" => "127.0.0.1",
+            "::1" => "::1",
+            _ => host.ToString(),
+        };
+        if (!portText.IsEmpty && portText is not "*")
+        {
+            if (TryInt(portText, out var p))
+            {
+                port = p;
+            }
+            else
+            {
+                service = portText.ToString();
+            }
+        }
+    }
+}
