@@ -175,7 +175,10 @@ public sealed class CapsuleCatalog
                     name, description, image, command, env, parser,
                     namespaces.Count == 0 ? DefaultNamespaces : namespaces,
                     StringArray(e, "capabilities", source, entry, required: false),
-                    timeout, source));
+                    timeout, source)
+                {
+                    ParserVariant = e.TryGetProperty("parserVariant", out var pv) && pv.ValueKind == JsonValueKind.String ? pv.GetString() : null,
+                });
                 index++;
             }
 

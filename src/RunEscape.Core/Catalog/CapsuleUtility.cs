@@ -55,6 +55,12 @@ public sealed class CapsuleUtility
     /// <summary>Default deadline in seconds.</summary>
     public int TimeoutSec { get; }
 
+    /// <summary>
+    /// The output variant the parser should assume (catalog field <c>parserVariant</c>, e.g. <c>busybox</c>)
+    /// when the text alone cannot tell; null lets the parser detect it. A caller's -Variant wins.
+    /// </summary>
+    public string? ParserVariant { get; init; }
+
     /// <summary>Where the entry came from: "builtin" or a file path.</summary>
     public string Source { get; }
 

@@ -88,7 +88,7 @@ public sealed class CapsuleInvoker
             var output = await _runtime.RunCapsuleAsync(launch, timings, token).ConfigureAwait(false);
 
             sw.Restart();
-            var context = new ParseContext { Variant = request.Variant };
+            var context = new ParseContext { Variant = request.Variant ?? utility.ParserVariant };
             IReadOnlyList<CapsuleRecord> records = Array.Empty<CapsuleRecord>();
             IReadOnlyList<CapsuleRecord> items = records;
             IReadOnlyList<CapsuleRecord> summary = records;
