@@ -66,8 +66,12 @@ public sealed class ToolboxCapsuleTests
             Assert.NotNull(burner.CpuTime);
             Assert.Contains(procs, p => p.Command == "sleep 100000" && p.ParentPID == 1 && !p.IsZombie && !p.IsKernelThread);
             Assert.Contains(procs, p => p.Command == "sleep 99999");
-            // The target's own processes (the capsule's timeout and ps have PPID 0: they were started from outside).
-            Assert.Equal("md5sum /dev/zero", procs.Where(p => p.ParentPID != 0 || p.PID == 1).OrderByDescending(p => p.CPU).First().Command);
+            // Among the target's own processes (not the capsule's: its timeout has PPID 0, ps is timeout's child).
+            var capsule = procs.Where(p => p.ParentPID == 0 && p.PID != 1).Select(p => p.PID).ToHashSet();
+            Assert.Contains(procs, p => capsule.Contains(p.ParentPID ?? -1) && p.Command.StartsWith("ps ", StringComparison.Ordinal));
+            var own = procs.Where(p => !capsule.Contains(p.PID) && !capsule.Contains(p.ParentPID ?? -1)).ToList();
+            Assert.Equal(4, own.Count);
+            Assert.Equal("md5sum /dev/zero", own.OrderByDescending(p => p.CPU).First().Command);
 
             // BusyBox ps
             var bb = (await InvokeAsync(engine, "ps-busybox", target)).Items.Cast<PsProcess>().ToList();
