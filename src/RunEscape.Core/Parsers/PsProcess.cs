@@ -9,26 +9,56 @@ namespace RunEscape.Parsers;
 /// </summary>
 public sealed class PsProcess : CapsuleRecord
 {
+    // Nullable values are stored with a sentinel (no HasValue word each): records stay small.
+    private int _parentPID = int.MinValue;
+    private double _cpu = double.NaN;
+    private double _memoryPercent = double.NaN;
+    private long _virtualMemory = long.MinValue;
+    private long _residentMemory = long.MinValue;
+    private long _elapsed = long.MinValue;
+    private long _cpuTime = long.MinValue;
+    private int _nice = int.MinValue;
+
     /// <summary>Process id (PID).</summary>
     public int PID { get; set; }
 
     /// <summary>Parent process id (PPID).</summary>
-    public int? ParentPID { get; set; }
+    public int? ParentPID
+    {
+        get => _parentPID == int.MinValue ? null : _parentPID;
+        set => _parentPID = value ?? int.MinValue;
+    }
 
     /// <summary>User name as printed (USER, UID of <c>-ef</c>, RUSER, …); a number when the user has no name.</summary>
     public string? User { get; set; }
 
     /// <summary>CPU use in percent (%CPU; the integer C of <c>ps -ef</c>).</summary>
-    public double? CPU { get; set; }
+    public double? CPU
+    {
+        get => double.IsNaN(_cpu) ? null : _cpu;
+        set => _cpu = value ?? double.NaN;
+    }
 
     /// <summary>Resident memory as a percentage of physical memory (%MEM).</summary>
-    public double? MemoryPercent { get; set; }
+    public double? MemoryPercent
+    {
+        get => double.IsNaN(_memoryPercent) ? null : _memoryPercent;
+        set => _memoryPercent = value ?? double.NaN;
+    }
 
     /// <summary>Virtual memory size in bytes (VSZ, KiB in the text).</summary>
-    public long? VirtualMemory { get; set; }
+    public long? VirtualMemory
+    {
+        get => _virtualMemory == long.MinValue ? null : _virtualMemory;
+        set => _virtualMemory = value ?? long.MinValue;
+    }
 
     /// <summary>Resident set size in bytes (RSS, KiB in the text).</summary>
-    public long? ResidentMemory { get; set; }
+    public long? ResidentMemory
+    {
+        get => _residentMemory == long.MinValue ? null : _residentMemory;
+        set => _residentMemory = value ?? long.MinValue;
+    }
 
     /// <summary>Controlling terminal (TTY/TT), <c>?</c> when none.</summary>
     public string? Tty { get; set; }
@@ -40,13 +70,25 @@ public sealed class PsProcess : CapsuleRecord
     public string? StartTime { get; set; }
 
     /// <summary>Time since the process started (ELAPSED/ETIME).</summary>
-    public TimeSpan? Elapsed { get; set; }
+    public TimeSpan? Elapsed
+    {
+        get => _elapsed == long.MinValue ? null : TimeSpan.FromTicks(_elapsed);
+        set => _elapsed = value?.Ticks ?? long.MinValue;
+    }
 
     /// <summary>Accumulated CPU time (TIME).</summary>
-    public TimeSpan? CpuTime { get; set; }
+    public TimeSpan? CpuTime
+    {
+        get => _cpuTime == long.MinValue ? null : TimeSpan.FromTicks(_cpuTime);
+        set => _cpuTime = value?.Ticks ?? long.MinValue;
+    }
 
     /// <summary>Nice value (NI).</summary>
-    public int? Nice { get; set; }
+    public int? Nice
+    {
+        get => _nice == int.MinValue ? null : _nice;
+        set => _nice = value ?? int.MinValue;
+    }
 
     /// <summary>Priority as printed (PRI).</summary>
     public string? Priority { get; set; }

@@ -6,10 +6,11 @@ namespace RunEscape.Parsing;
 /// </summary>
 public abstract class CapsuleRecord
 {
-    private string? _sourceLine;
-    private string? _sourceText;
+    // Either the line itself (_sourceLength < 0) or the whole parsed text with the line's range:
+    // one reference instead of two keeps every record small (parsers make many).
+    private string? _source;
     private int _sourceStart;
-    private int _sourceLength;
+    private int _sourceLength = -1;
 
     /// <summary>The target the record describes (container or pod/container), set by the lifecycle.</summary>
     public string? Target { get; set; }
@@ -22,19 +23,19 @@ public abstract class CapsuleRecord
     {
         get
         {
-            if (_sourceLine is null && _sourceText is not null)
+            if (_source is not null && _sourceLength >= 0)
             {
-                _sourceLine = _sourceText.Substring(_sourceStart, _sourceLength);
-                _sourceText = null;
+                _source = _source.Substring(_sourceStart, _sourceLength);
+                _sourceLength = -1;
             }
 
-            return _sourceLine;
+            return _source;
         }
 
         set
         {
-            _sourceLine = value;
-            _sourceText = null;
+            _source = value;
+            _sourceLength = -1;
         }
     }
 
@@ -45,8 +46,7 @@ public abstract class CapsuleRecord
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start + length, text.Length);
-        _sourceLine = null;
-        _sourceText = text;
+        _source = text;
         _sourceStart = start;
         _sourceLength = length;
     }
