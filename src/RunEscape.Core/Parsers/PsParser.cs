@@ -387,6 +387,12 @@ public sealed class PsParser : IOutputParser
     /// <summary>Where the cell of <paramref name="next"/> begins: its header start when left-aligned, else the start of the token ending at its header end.</summary>
     private static int BoundaryBefore(ReadOnlySpan<char> line, Column next, int from)
     {
+        // lstart's STARTED is right-aligned over a fixed 24-character date ("Thu Dec  3 16:13:00 2026").
+        if (next.Field == Field.Started)
+        {
+            return Math.Max(from, next.End - 24);
+        }
+
         if (next.Spaced || next.Field is Field.User or Field.Tty or Field.State or Field.Start or Field.None)
         {
             return Math.Min(next.Start, line.Length);
