@@ -382,7 +382,7 @@ function Invoke-ParseBenchmark {
     Write-Step 'Parsing benchmark (BenchmarkDotNet)'
     $project = Join-Path $Root 'tests/RunEscape.Benchmarks/RunEscape.Benchmarks.csproj'
     Invoke-Native dotnet build $project -c Release --nologo --verbosity quiet
-    Invoke-Native dotnet run --project $project -c Release --no-build -- --filter '*' --artifacts (Join-Path $OutDir 'benchmarks')
+    Invoke-Native dotnet run --project $project -c Release --no-build -- --artifacts (Join-Path $OutDir 'benchmarks')
     Invoke-Native dotnet run --project $project -c Release --no-build -- --quick
 }
 

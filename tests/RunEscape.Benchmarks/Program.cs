@@ -34,7 +34,7 @@ public static class Program
         // The input sizes are needed in this process for the columns (benchmarks run in child processes).
         new ParserBenchmarks().Setup();
 
-        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Length == 0 ? new[] { "--filter", "*" } : args, config);
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Contains("--filter") ? args : args.Concat(new[] { "--filter", "*" }).ToArray(), config);
         var failed = false;
         foreach (var summary in summaries)
         {

@@ -88,6 +88,7 @@ public sealed class PsParser : IOutputParser
         var position = 0;
         var lineNumber = 0;
         Column[]? columns = null;
+        string? headerText = null;
         int firstSpaced = -1, lastSpaced = -1;
         string? variant = forced;
         var users = new StringCache();
@@ -110,12 +111,18 @@ public sealed class PsParser : IOutputParser
                 continue;
             }
 
-            if (columns is null || IsHeader(line))
+            // The first line is the header; a later line is a header again only when it repeats it
+            // exactly (concatenated outputs), so a command that mentions "PID" stays a row.
+            if (columns is null || line.SequenceEqual(headerText))
             {
                 if (!TryReadHeader(line, out columns, out firstSpaced, out lastSpaced))
                 {
                     context.Report(lineNumber, line.ToString(), "not a ps header: no PID column");
                     columns = null;
+                }
+                else
+                {
+                    headerText = line.ToString();
                 }
 
                 continue;
@@ -134,29 +141,6 @@ public sealed class PsParser : IOutputParser
         }
 
         return records;
-    }
-
-    private static bool IsHeader(ReadOnlySpan<char> line)
-    {
-        var t = line.TrimStart();
-        return !t.IsEmpty && !char.IsAsciiDigit(t[0]) && HasPidToken(t);
-    }
-
-    private static bool HasPidToken(ReadOnlySpan<char> t)
-    {
-        var i = ParserText.SkipBlanks(t, 0);
-        while (i < t.Length)
-        {
-            var end = ParserText.TokenEnd(t, i);
-            if (t[i..end].SequenceEqual("PID"))
-            {
-                return true;
-            }
-
-            i = ParserText.SkipBlanks(t, end);
-        }
-
-        return false;
     }
 
     private static bool TryReadHeader(ReadOnlySpan<char> line, out Column[]? columns, out int firstSpaced, out int lastSpaced)

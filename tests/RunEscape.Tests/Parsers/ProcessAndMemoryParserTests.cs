@@ -24,6 +24,24 @@ public class ProcessAndMemoryParserTests
     }
 
     [Fact]
+    public void Ps_a_command_mentioning_PID_is_a_row_and_a_repeated_header_is_skipped()
+    {
+        const string text =
+            "USER         PID COMMAND
+" +
+            "root           5 grep PID USER
+" +
+            "USER         PID COMMAND
+" +
+            "app            6 sleep 9
+";
+        var context = new ParseContext();
+        var rows = new PsParser().Parse(text, context).Cast<PsProcess>().ToList();
+        Assert.Empty(context.Issues);
+        Assert.Equal(new[] { "grep PID USER", "sleep 9" }, rows.Select(r => r.Command));
+    }
+
+    [Fact]
     public void Ps_command_first_and_lstart_with_blanks()
     {
         const string text =
