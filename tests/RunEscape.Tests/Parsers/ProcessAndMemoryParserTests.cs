@@ -27,14 +27,10 @@ public class ProcessAndMemoryParserTests
     public void Ps_a_command_mentioning_PID_is_a_row_and_a_repeated_header_is_skipped()
     {
         const string text =
-            "USER         PID COMMAND
-" +
-            "root           5 grep PID USER
-" +
-            "USER         PID COMMAND
-" +
-            "app            6 sleep 9
-";
+            "USER         PID COMMAND\n" +
+            "root           5 grep PID USER\n" +
+            "USER         PID COMMAND\n" +
+            "app            6 sleep 9\n";
         var context = new ParseContext();
         var rows = new PsParser().Parse(text, context).Cast<PsProcess>().ToList();
         Assert.Empty(context.Issues);
