@@ -11,6 +11,7 @@
       Test       Run the xunit and Pester suites against real Docker Engine and Podman; prints 'N passed, N failed'.
       Demo       Start a sample target with no shell or tools and run a top capsule against it.
       Benchmark  Wall time of Invoke-Capsule -Utility top beside the same capsule run with the docker CLI.
+      ParseBenchmark  Parser throughput and allocation (BenchmarkDotNet): top and ps output of 10,000 processes.
       Clean      Remove build output.
 
 .EXAMPLE
@@ -22,7 +23,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0, ValueFromRemainingArguments)]
-    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'Clean')]
+    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'ParseBenchmark', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -380,6 +381,17 @@ Import-Module '$(Join-Path $ModuleOut 'RunEscape.psd1')'
     }
 }
 
+function Invoke-ParseBenchmark {
+    # Parser throughput (BenchmarkDotNet, tests/RunEscape.Benchmarks): top and ps of 10,000 processes.
+    # Prints 'PARSE <name>: N MB/s, N bytes allocated per input byte' (targets: >= 100 MB/s, < 3),
+    # then a quick loop that also reports MB per second of CPU time (meaningful on a loaded machine).
+    Write-Step 'Parsing benchmark (BenchmarkDotNet)'
+    $project = Join-Path $Root 'tests/RunEscape.Benchmarks/RunEscape.Benchmarks.csproj'
+    Invoke-Native dotnet build $project -c Release --nologo --verbosity quiet
+    Invoke-Native dotnet run --project $project -c Release --no-build -- --artifacts (Join-Path $OutDir 'benchmarks')
+    Invoke-Native dotnet run --project $project -c Release --no-build -- --quick
+}
+
 $script:TestFailed = $false
 $script:TestSummary = $null
 foreach ($t in $Task) {
@@ -390,6 +402,7 @@ foreach ($t in $Task) {
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Benchmark' { Invoke-Benchmark }
+        'ParseBenchmark' { Invoke-ParseBenchmark }
         'Clean' { Remove-Item -Recurse -Force $OutDir -ErrorAction SilentlyContinue; Invoke-Native dotnet clean (Join-Path $Root 'RunEscape.sln') --nologo --verbosity quiet }
     }
 }

@@ -11,7 +11,7 @@ internal static class Fixtures
     /// <summary>The fixtures directory.</summary>
     public static string Root => RootPath.Value;
 
-    /// <summary>Full path of a fixture, e.g. <c>Path("top", "busybox--top-b-n1.out")</c>.</summary>
+    /// <summary>Full path of a fixture, e.g. <c>Path("top", "busybox__capsule--top-b-n1.out")</c>.</summary>
     public static string PathOf(string folder, string name) => Path.Combine(Root, folder, name);
 
     /// <summary>The fixture's text, exactly as stored.</summary>

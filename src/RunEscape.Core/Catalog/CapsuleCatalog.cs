@@ -198,7 +198,10 @@ public sealed class CapsuleCatalog
                     name, description, image, command, env, parser,
                     namespaces.Count == 0 ? DefaultNamespaces : namespaces,
                     StringArray(e, "capabilities", source, entry, required: false),
-                    timeout, source, lastFrameOnly));
+                    timeout, source, lastFrameOnly)
+                {
+                    ParserVariant = e.TryGetProperty("parserVariant", out var pv) && pv.ValueKind == JsonValueKind.String ? pv.GetString() : null,
+                });
                 index++;
             }
 

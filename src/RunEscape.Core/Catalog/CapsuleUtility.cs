@@ -64,6 +64,11 @@ public sealed class CapsuleUtility
     /// frame measures CPU over a few microseconds, so only the second is a real sample.
     /// </summary>
     public bool LastFrameOnly { get; }
+    /// <summary>
+    /// The output variant the parser should assume (catalog field <c>parserVariant</c>, e.g. <c>busybox</c>)
+    /// when the text alone cannot tell; null lets the parser detect it. A caller's -Variant wins.
+    /// </summary>
+    public string? ParserVariant { get; init; }
 
     /// <summary>Where the entry came from: "builtin" or a file path.</summary>
     public string Source { get; }

@@ -115,7 +115,7 @@ public sealed class CapsuleInvoker
             }
 
             sw.Restart();
-            var context = new ParseContext { Variant = request.Variant };
+            var context = new ParseContext { Variant = request.Variant ?? utility.ParserVariant };
             IReadOnlyList<CapsuleRecord> records = Array.Empty<CapsuleRecord>();
             IReadOnlyList<CapsuleRecord> items = records;
             IReadOnlyList<CapsuleRecord> summary = records;

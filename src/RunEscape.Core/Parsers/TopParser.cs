@@ -42,13 +42,13 @@ public sealed class TopParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var records = new List<CapsuleRecord>();
         if (string.IsNullOrWhiteSpace(text))
         {
-            return records;
+            return new List<CapsuleRecord>();
         }
 
         var variant = NormalizeVariant(context.Variant) ?? DetectVariant(text);
+        var records = new List<CapsuleRecord>(text.AsSpan().Count('\n') + 1);
         new Reader(text, variant, context, records).Run();
         return records;
     }
@@ -1318,12 +1318,13 @@ public sealed class TopParser : IOutputParser
                 ReadCell(process, field, columns[c].Name, cell);
             }
 
-            process.SourceLine = line.ToString();
+            // The line is a slice of _text: remember where, cut the string only if someone reads it.
+            process.SetSource(_text, LineOffset(line), line.Length);
             _records.Add(process);
 
             if (_problems.Count > 0)
             {
-                _context.Report(lineNumber, process.SourceLine, $"PID {pid}: " + string.Join("; ", _problems));
+                _context.Report(lineNumber, line.ToString(), $"PID {pid}: " + string.Join("; ", _problems));
             }
         }
 
@@ -1394,6 +1395,12 @@ public sealed class TopParser : IOutputParser
                 _problems.Add($"cannot read {name} '{cell.ToString()}'");
             }
         }
+
+        /// <summary>Where <paramref name="line"/> (a slice of the parsed text) starts in it.</summary>
+        private int LineOffset(ReadOnlySpan<char> line) =>
+            (int)(System.Runtime.CompilerServices.Unsafe.ByteOffset(
+                ref System.Runtime.InteropServices.MemoryMarshal.GetReference(_text.AsSpan()),
+                ref System.Runtime.InteropServices.MemoryMarshal.GetReference(line)) / sizeof(char));
 
         private static bool TryCell(Layout layout, int column, ReadOnlySpan<char> line, out ReadOnlySpan<char> cell)
         {

@@ -9,11 +9,25 @@ namespace RunEscape.Parsers;
 /// </summary>
 public sealed class TopProcess : CapsuleRecord
 {
+    // Nullable values are stored with a sentinel (no HasValue word each): records stay small.
+    private int _parentPID = int.MinValue;
+    private int _nice = int.MinValue;
+    private long _virtualMemory = long.MinValue;
+    private long _residentMemory = long.MinValue;
+    private long _sharedMemory = long.MinValue;
+    private double _memoryPercent = double.NaN;
+    private double _virtualMemoryPercent = double.NaN;
+    private long _cpuTime = long.MinValue;
+
     /// <summary>Process id (PID).</summary>
     public int PID { get; set; }
 
     /// <summary>Parent process id (BusyBox PPID; procps only when the PPID field is shown).</summary>
-    public int? ParentPID { get; set; }
+    public int? ParentPID
+    {
+        get => _parentPID == int.MinValue ? null : _parentPID;
+        set => _parentPID = value ?? int.MinValue;
+    }
 
     /// <summary>Effective user name as printed (BusyBox prints the numeric uid when it has no name).</summary>
     public string User { get; set; } = string.Empty;
@@ -22,16 +36,32 @@ public sealed class TopProcess : CapsuleRecord
     public string? Priority { get; set; }
 
     /// <summary>Nice value (procps NI).</summary>
-    public int? Nice { get; set; }
+    public int? Nice
+    {
+        get => _nice == int.MinValue ? null : _nice;
+        set => _nice = value ?? int.MinValue;
+    }
 
     /// <summary>Virtual memory in bytes (procps VIRT, BusyBox VSZ).</summary>
-    public long? VirtualMemory { get; set; }
+    public long? VirtualMemory
+    {
+        get => _virtualMemory == long.MinValue ? null : _virtualMemory;
+        set => _virtualMemory = value ?? long.MinValue;
+    }
 
     /// <summary>Resident memory in bytes (procps RES).</summary>
-    public long? ResidentMemory { get; set; }
+    public long? ResidentMemory
+    {
+        get => _residentMemory == long.MinValue ? null : _residentMemory;
+        set => _residentMemory = value ?? long.MinValue;
+    }
 
     /// <summary>Shared memory in bytes (procps SHR).</summary>
-    public long? SharedMemory { get; set; }
+    public long? SharedMemory
+    {
+        get => _sharedMemory == long.MinValue ? null : _sharedMemory;
+        set => _sharedMemory = value ?? long.MinValue;
+    }
 
     /// <summary>Process state as printed, trimmed (procps S such as <c>R</c>, <c>Z</c>; BusyBox STAT such as <c>SW</c> or <c>S &lt;</c>).</summary>
     public string State { get; set; } = string.Empty;
@@ -40,13 +70,25 @@ public sealed class TopProcess : CapsuleRecord
     public double CPU { get; set; }
 
     /// <summary>Resident memory as a percentage of physical memory (procps %MEM).</summary>
-    public double? MemoryPercent { get; set; }
+    public double? MemoryPercent
+    {
+        get => double.IsNaN(_memoryPercent) ? null : _memoryPercent;
+        set => _memoryPercent = value ?? double.NaN;
+    }
 
     /// <summary>Virtual size as a percentage of physical memory (BusyBox %VSZ).</summary>
-    public double? VirtualMemoryPercent { get; set; }
+    public double? VirtualMemoryPercent
+    {
+        get => double.IsNaN(_virtualMemoryPercent) ? null : _virtualMemoryPercent;
+        set => _virtualMemoryPercent = value ?? double.NaN;
+    }
 
     /// <summary>Accumulated CPU time (procps TIME+ or TIME; coarser when procps had to scale it).</summary>
-    public TimeSpan? CpuTime { get; set; }
+    public TimeSpan? CpuTime
+    {
+        get => _cpuTime == long.MinValue ? null : TimeSpan.FromTicks(_cpuTime);
+        set => _cpuTime = value?.Ticks ?? long.MinValue;
+    }
 
     /// <summary>Command name or command line as printed (with <c>-c</c>, the full command line).</summary>
     public string Command { get; set; } = string.Empty;

@@ -9,6 +9,12 @@ public static class ParserRegistry
     private static readonly Dictionary<string, IOutputParser> Parsers = new(StringComparer.OrdinalIgnoreCase)
     {
         ["top"] = new TopParser(),
+        ["ps"] = new PsParser(),
+        ["free"] = new FreeParser(),
+        ["uptime"] = new UptimeParser(),
+        ["vmstat"] = new VmstatParser(),
+        ["meminfo"] = new MemInfoParser(),
+        ["loadavg"] = new LoadAverageParser(),
 
         // network (part C)
         ["ss"] = new SsParser(),

@@ -105,7 +105,7 @@ public class TopParserTests
     [Fact]
     public void Procps_full_command_lines_show_the_burner_the_sleeper_and_the_zombie()
     {
-        var processes = ParseProcesses(Fixtures.ReadText(Folder, "procps--top-b-n1-c-w512.out"), out var context);
+        var processes = ParseProcesses(Fixtures.ReadText(Folder, "procps__capsule--top-b-n1-c-w512.out"), out var context);
         Assert.Empty(context.Issues);
         Assert.Equal(new[] { 7, 1, 8, 9, 10, 11, 24 }, processes.Select(p => p.PID));
 
@@ -132,9 +132,9 @@ public class TopParserTests
     }
 
     [Theory]
-    [InlineData("procps--top-b-n1.out")]
-    [InlineData("procps--top-b-n1-c-w512.out")]
-    [InlineData("busybox--top-b-n1.out")]
+    [InlineData("procps__capsule--top-b-n1.out")]
+    [InlineData("procps__capsule--top-b-n1-c-w512.out")]
+    [InlineData("busybox__capsule--top-b-n1.out")]
     public void Sorting_by_CPU_descending_puts_the_burner_first(string name)
     {
         var processes = ParseProcesses(Fixtures.ReadText(Folder, name), out _);
@@ -147,7 +147,7 @@ public class TopParserTests
     public void Procps_summary_is_in_bytes_with_uptime_users_load_and_tasks()
     {
         var context = new ParseContext();
-        var records = new TopParser().Parse(Fixtures.ReadText(Folder, "procps--top-b-n1-c-w512.out"), context).ToList();
+        var records = new TopParser().Parse(Fixtures.ReadText(Folder, "procps__capsule--top-b-n1-c-w512.out"), context).ToList();
         var summary = Assert.IsType<TopSummary>(records[0]);
         Assert.Equal(1, records.Count(r => r is TopSummary));
 
@@ -175,7 +175,7 @@ public class TopParserTests
     [Fact]
     public void BusyBox_rows_have_ppid_numeric_user_vsz_and_percentages()
     {
-        var processes = ParseProcesses(Fixtures.ReadText(Folder, "busybox--top-b-n1.out"), out var context);
+        var processes = ParseProcesses(Fixtures.ReadText(Folder, "busybox__capsule--top-b-n1.out"), out var context);
         Assert.Empty(context.Issues);
         Assert.Equal(new[] { 7, 1, 160, 8, 10, 11, 9 }, processes.Select(p => p.PID));
 
@@ -204,7 +204,7 @@ public class TopParserTests
     [Fact]
     public void BusyBox_summary_reads_mem_cpu_and_load_lines()
     {
-        var records = new TopParser().Parse(Fixtures.ReadText(Folder, "busybox--top-b-n1.out"), new ParseContext()).ToList();
+        var records = new TopParser().Parse(Fixtures.ReadText(Folder, "busybox__capsule--top-b-n1.out"), new ParseContext()).ToList();
         var s = Assert.IsType<TopSummary>(records[0]);
         Assert.Equal("busybox", s.Variant);
         Assert.Equal(549516L * 1024, s.MemoryUsed);
@@ -233,7 +233,7 @@ public class TopParserTests
     [Fact]
     public void Three_frames_give_three_summaries_each_followed_by_its_processes()
     {
-        var records = new TopParser().Parse(Fixtures.ReadText(Folder, "centos-7.7__top-b-n3.out"), new ParseContext()).ToList();
+        var records = new TopParser().Parse(Fixtures.ReadText(Folder, "procps__jc-centos-7.7--top-b-n3.out"), new ParseContext()).ToList();
         var summaryIndexes = records.Select((r, i) => (r, i)).Where(x => x.r is TopSummary).Select(x => x.i).ToArray();
         Assert.Equal(new[] { 0, 113, 226 }, summaryIndexes);
         Assert.Equal(
@@ -245,7 +245,7 @@ public class TopParserTests
     [Fact]
     public void Command_that_is_not_the_last_column_is_bounded_by_the_next_header()
     {
-        var text = Fixtures.ReadText(Folder, "centos-7.7__top-b-n1-gib-allfields-w.out");
+        var text = Fixtures.ReadText(Folder, "procps__jc-centos-7.7--top-b-n1-gib-allfields-w.out");
         var processes = ParseProcesses(text, out var context);
         Assert.Empty(context.Issues);
         Assert.Equal(108, processes.Count);
@@ -284,7 +284,7 @@ public class TopParserTests
     [Fact]
     public void A_garbage_line_in_the_table_is_reported_once_and_the_other_rows_still_parse()
     {
-        var lines = Fixtures.ReadText(Folder, "procps--top-b-n1-c-w512.out").Split('\n').ToList();
+        var lines = Fixtures.ReadText(Folder, "procps__capsule--top-b-n1-c-w512.out").Split('\n').ToList();
         var at = lines.FindIndex(l => l.TrimStart().StartsWith("1 root", StringComparison.Ordinal)) + 1;
         const string garbage = "this line is garbage, not a process !!";
         lines.Insert(at, garbage);
@@ -332,7 +332,7 @@ public class TopParserTests
     [Fact]
     public void Crlf_line_endings_are_accepted()
     {
-        var text = Fixtures.ReadText(Folder, "procps--top-b-n1-c-w512.out").Replace("\n", "\r\n", StringComparison.Ordinal);
+        var text = Fixtures.ReadText(Folder, "procps__capsule--top-b-n1-c-w512.out").Replace("\n", "\r\n", StringComparison.Ordinal);
         var processes = ParseProcesses(text, out var context);
         Assert.Empty(context.Issues);
         Assert.Equal("/bin/sh /app/init.sh", processes[0].Command);
@@ -344,8 +344,8 @@ public class TopParserTests
     [Fact]
     public void The_variant_is_detected_from_the_text()
     {
-        Assert.Equal("procps", VariantOf(Parse("procps--top-b-n1.out")[0]));
-        Assert.Equal("busybox", VariantOf(Parse("busybox--top-b-n1.out")[0]));
+        Assert.Equal("procps", VariantOf(Parse("procps__capsule--top-b-n1.out")[0]));
+        Assert.Equal("busybox", VariantOf(Parse("busybox__capsule--top-b-n1.out")[0]));
 
         // Only a BusyBox header: detected by its columns.
         const string table =
@@ -369,7 +369,7 @@ public class TopParserTests
         Assert.Equal(48.0, row.CPU);
         Assert.Empty(forced.Issues);
 
-        var records = new TopParser().Parse(Fixtures.ReadText(Folder, "procps--top-b-n1.out"), new ParseContext { Variant = "busybox" }).ToList();
+        var records = new TopParser().Parse(Fixtures.ReadText(Folder, "procps__capsule--top-b-n1.out"), new ParseContext { Variant = "busybox" }).ToList();
         Assert.Equal(8, records.Count);
         Assert.All(records, r => Assert.Equal("busybox", VariantOf(r)));
 
