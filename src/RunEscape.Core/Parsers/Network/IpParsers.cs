@@ -77,6 +77,7 @@ public sealed class IpAddrParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _ = ParserText.ForcedVariant(context, Info);
         var records = new List<IpInterface>();
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -378,6 +379,7 @@ public sealed class IpRouteParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _ = ParserText.ForcedVariant(context, Info);
         var records = new List<IpRoute>();
         if (string.IsNullOrWhiteSpace(text))
         {

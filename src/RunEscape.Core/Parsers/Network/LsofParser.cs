@@ -51,6 +51,7 @@ public sealed class LsofParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _ = ParserText.ForcedVariant(context, Info);
         var records = new List<CapsuleRecord>();
         if (string.IsNullOrWhiteSpace(text))
         {

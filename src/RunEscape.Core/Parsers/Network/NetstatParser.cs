@@ -35,6 +35,7 @@ public sealed class NetstatParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var forced = ParserText.ForcedVariant(context, Info);
         var records = new List<NetstatConnection>();
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -117,7 +118,7 @@ public sealed class NetstatParser : IOutputParser
             records.Add(row);
         }
 
-        var variant = context.Variant ?? (netTools ? NetToolsVariant : busyBox ? BusyBoxVariant : NetToolsVariant);
+        var variant = forced ?? (netTools ? NetToolsVariant : busyBox ? BusyBoxVariant : NetToolsVariant);
         foreach (var r in records)
         {
             r.Variant = variant;

@@ -24,13 +24,14 @@ public sealed class PingParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var forced = ParserText.ForcedVariant(context, Info);
         var records = new List<CapsuleRecord>();
         if (string.IsNullOrWhiteSpace(text))
         {
             return records;
         }
 
-        var variant = context.Variant
+        var variant = forced
             ?? (text.Contains("icmp_seq=", StringComparison.Ordinal) || text.Contains("rtt min/", StringComparison.Ordinal)
                 ? IputilsVariant
                 : BusyBoxVariant);
@@ -223,6 +224,7 @@ public sealed class GetentHostsParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _ = ParserText.ForcedVariant(context, Info);
         var records = new List<DnsAddress>();
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -324,6 +326,7 @@ public sealed class CurlProbeParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _ = ParserText.ForcedVariant(context, Info);
         var records = new List<HttpProbe>();
         if (string.IsNullOrWhiteSpace(text))
         {

@@ -21,6 +21,7 @@ public sealed class SsSummaryParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _ = ParserText.ForcedVariant(context, Info);
         var records = new List<CapsuleRecord>();
         if (string.IsNullOrWhiteSpace(text))
         {
