@@ -25,5 +25,8 @@ public sealed class CapsuleLaunch
 
     public required string Utility { get; init; }
 
+    /// <summary>The user the capsule runs as (the target's user; empty: the image default, root).</summary>
+    public string User { get; init; } = string.Empty;
+
     public required DateTimeOffset Deadline { get; init; }
 }

@@ -8,6 +8,10 @@ public static class ParserRegistry
     private static readonly Dictionary<string, IOutputParser> Parsers = new(StringComparer.OrdinalIgnoreCase)
     {
         ["top"] = new TopParser(),
+        ["df"] = new DfParser(),
+        ["du"] = new DuParser(),
+        ["mount"] = new MountParser(),
+        ["env"] = new EnvParser(),
     };
 
     public static IReadOnlyCollection<IOutputParser> All => Parsers.Values;
