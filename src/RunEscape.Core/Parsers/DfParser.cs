@@ -51,7 +51,7 @@ public sealed class DfParser : IOutputParser
     {
         ArgumentNullException.ThrowIfNull(context);
         var records = new List<CapsuleRecord>();
-        if (string.IsNullOrWhiteSpace(text))
+        if (TextLines.IsBlank(text))
         {
             return records;
         }
@@ -223,9 +223,19 @@ public sealed class DfParser : IOutputParser
         return null;
     }
 
-    /// <summary>BusyBox prints a fixed 20-character Filesystem column; GNU sizes it to the content.</summary>
+    /// <summary>
+    /// BusyBox heads <c>-h</c> as "Size … Available" (GNU: "Size … Avail") and <c>-i</c> as
+    /// "Inodes Used Available Use%" (GNU: "Inodes IUsed IFree IUse%"); otherwise its fixed
+    /// 20-character Filesystem column leaves exactly 11 blanks after the word (GNU sizes it to the content).
+    /// </summary>
     private static string DetectVariant(string header)
     {
+        var words = header.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if ((words.Contains("Size") && words.Contains("Available")) || (words.Contains("Inodes") && words.Contains("Used")))
+        {
+            return BusyBoxVariant;
+        }
+
         const string FixedWidth = "Filesystem           ";
         return header.StartsWith(FixedWidth, StringComparison.Ordinal) && header.Length > FixedWidth.Length && header[FixedWidth.Length] != ' '
             ? BusyBoxVariant
@@ -278,6 +288,21 @@ public sealed class DfParser : IOutputParser
         {
             columns.Clear();
             return false;
+        }
+
+        // BusyBox "df -i" heads its inode columns "Inodes Used Available Use%".
+        if (columns.Contains(Column.Inodes))
+        {
+            for (var i = 0; i < columns.Count; i++)
+            {
+                columns[i] = columns[i] switch
+                {
+                    Column.Used => Column.InodesUsed,
+                    Column.Available => Column.InodesFree,
+                    Column.UsePercent => Column.InodesUsePercent,
+                    var other => other,
+                };
+            }
         }
 
         // In "df -h" the size columns carry their own suffixes; a bare number is bytes.

@@ -29,7 +29,7 @@ public sealed class DuParser : IOutputParser
     {
         ArgumentNullException.ThrowIfNull(context);
         var records = new List<CapsuleRecord>();
-        if (string.IsNullOrWhiteSpace(text))
+        if (TextLines.IsBlank(text))
         {
             return records;
         }

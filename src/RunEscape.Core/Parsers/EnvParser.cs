@@ -29,7 +29,7 @@ public sealed class EnvParser : IOutputParser
     {
         ArgumentNullException.ThrowIfNull(context);
         var records = new List<CapsuleRecord>();
-        if (string.IsNullOrEmpty(text) || text.All(c => c == '\0' || char.IsWhiteSpace(c)))
+        if (TextLines.IsBlank(text))
         {
             return records;
         }

@@ -34,7 +34,7 @@ public sealed partial class MountParser : IOutputParser
     {
         ArgumentNullException.ThrowIfNull(context);
         var records = new List<CapsuleRecord>();
-        if (string.IsNullOrWhiteSpace(text))
+        if (TextLines.IsBlank(text))
         {
             return records;
         }

@@ -5,6 +5,9 @@ namespace RunEscape.Parsers;
 /// <summary>Small helpers shared by the line- and column-oriented parsers of disk and file utilities.</summary>
 internal static class TextLines
 {
+    /// <summary>Nothing but blanks, line ends and NULs: "no data".</summary>
+    public static bool IsBlank(string? text) => text is null || text.All(c => c == '\0' || char.IsWhiteSpace(c));
+
     /// <summary>The lines of <paramref name="text"/> without their line ends (LF or CRLF).</summary>
     public static IEnumerable<(int Number, string Line)> Enumerate(string text)
     {
