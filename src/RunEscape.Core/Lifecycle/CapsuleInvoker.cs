@@ -93,7 +93,7 @@ public sealed class CapsuleInvoker
             IReadOnlyList<CapsuleRecord> records = Array.Empty<CapsuleRecord>();
             IReadOnlyList<CapsuleRecord> items = records;
             IReadOnlyList<CapsuleRecord> summary = records;
-            if (!request.Raw)
+            if (!request.Raw && utility.Parser != Parsers.GenericParsers.ScriptBlock)
             {
                 var parser = ParserRegistry.Get(utility.Parser);
                 var list = parser.Parse(output.StandardOutput, context).ToList();

@@ -14,6 +14,14 @@ public static class ParserRegistry
         ["env"] = new EnvParser(),
     };
 
+    static ParserRegistry()
+    {
+        foreach (var generic in GenericParsers.All())
+        {
+            Parsers[generic.Info.Name] = generic;
+        }
+    }
+
     public static IReadOnlyCollection<IOutputParser> All => Parsers.Values;
 
     public static bool TryGet(string name, out IOutputParser parser) => Parsers.TryGetValue(name, out parser!);
