@@ -139,6 +139,12 @@ public sealed partial class MountParser : IOutputParser
             return null;
         }
 
+        // The second field is a path (fstab also allows none and swap).
+        if (!(fields[1].StartsWith('/') || fields[1] is "none" or "swap"))
+        {
+            return null;
+        }
+
         return new MountEntry
         {
             Source = TextLines.DecodeOctal(fields[0]),
