@@ -25,7 +25,9 @@ def df(text):
     lines = [l for l in text.split('\n') if l.strip()]
     head = lines[0].split()
     variant = None  # taken from the file name by the caller
-    names = head[:-2] + ['Mounted on']
+    german = {'Dateisystem': 'Filesystem', 'Typ': 'Type', 'Größe': 'Size', 'Benutzt': 'Used', 'Verf.': 'Available',
+              'Verfügbar': 'Available', 'Verw%': 'Use%', 'IBenutzt': 'IUsed', 'IFrei': 'IFree', '1K-Blöcke': '1K-blocks'}
+    names = [german.get(n, n) for n in head[:-2]] + ['Mounted on']
     inodes = 'Inodes' in names
     unit = 1024
     for n in names:

@@ -161,6 +161,17 @@ public class DiskAndEnvParserTests
         Assert.Equal("/dev/mapper/VolGroup00-LogVol00", longFs[0].Filesystem);
         Assert.Equal(6030784L * 1024, longFs[0].Size);                            // 1024-blocks
         Assert.Null(longFs[1].UsePercent);
+
+        // LANG=de_DE: translated headers, a decimal comma, a mount point with a space.
+        var german = Parse<DiskFree>("df", "coreutils__host-de_DE-df-h.out");
+        var small = Assert.Single(german, r => r.MountPoint == "/tmp/i3b/klein platte");
+        Assert.Equal(1572864L, small.Size);       // 1,5M
+        Assert.Equal(296L * 1024, small.Used);    // 296K
+        Assert.Equal(1258291L, small.Available);  // 1,2M = 1258291.2
+        Assert.Equal(20.0, small.UsePercent);
+        var germanInodes = Parse<DiskFree>("df", "coreutils__host-de_DE-df-i.out");
+        Assert.Equal((3085458L, 2L, 3085456L), (germanInodes[1].Inodes!.Value, germanInodes[1].InodesUsed!.Value, germanInodes[1].InodesFree!.Value));
+        Assert.Equal("tmpfs", Parse<DiskFree>("df", "coreutils__host-de_DE-df-Tk.out")[1].Type);
     }
 
     [Fact]
