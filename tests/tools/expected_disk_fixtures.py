@@ -130,7 +130,47 @@ def env(text):
     return 'env', out
 
 
-for folder, fn in (('df', df), ('du', None), ('mount', mount), ('env', env)):
+def ls(text):
+    out = []
+    directory = None
+    types = {'d': 'Directory', 'l': 'SymbolicLink', 'c': 'CharacterDevice', 'b': 'BlockDevice', 'p': 'Fifo', 's': 'Socket'}
+    for l in text.split('\n'):
+        if not l.strip() or re.match(r'^total \S+$', l):
+            continue
+        if l.endswith(':') and not re.match(r'^[-dlcbps][-rwxsStT]{9}', l):
+            directory = l[:-1]
+            continue
+        w = l.split()
+        rec = {'Mode': w[0], 'Type': types.get(w[0][0], 'File'), 'Links': int(w[1]), 'Owner': w[2], 'Group': w[3]}
+        i = 4
+        if w[4].endswith(','):
+            rec['DeviceMajor'] = int(w[4][:-1]); rec['DeviceMinor'] = int(w[5]); i = 6
+        elif ',' in w[4]:
+            a, b = w[4].split(','); rec['DeviceMajor'] = int(a); rec['DeviceMinor'] = int(b); i = 5
+        else:
+            rec['Size'] = int(w[4]); i = 5
+        if re.match(r'^\d{4}-\d\d-\d\d$', w[i]):
+            time_words = 3
+            variant = 'coreutils' if '.' in w[i + 1] else 'busybox'
+        else:
+            time_words = 3
+            variant = 'coreutils'
+        rec['ModifiedText'] = ' '.join(w[i:i + time_words]) if time_words == 3 and re.match(r'^\d{4}', w[i]) else None
+        # the name is the rest of the line after the time words
+        parts = l.split(None, i + time_words)
+        name = parts[-1]
+        if rec['ModifiedText'] is None:
+            rec.pop('ModifiedText')
+        if rec['Type'] == 'SymbolicLink' and ' -> ' in name:
+            name, rec['LinkTarget'] = name.split(' -> ', 1)
+        rec['Name'] = name
+        rec['Path'] = name if directory is None or name.startswith('/') else directory.rstrip('/') + '/' + name
+        rec['Variant'] = variant
+        out.append(rec)
+    return (out[0]['Variant'] if out else None), out
+
+
+for folder, fn in (('df', df), ('du', None), ('mount', mount), ('env', env), ('ls', ls)):
     for name in sorted(os.listdir(os.path.join(ROOT, folder))):
         if not name.endswith('.out'):
             continue

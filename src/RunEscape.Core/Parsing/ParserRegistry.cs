@@ -12,6 +12,7 @@ public static class ParserRegistry
         ["du"] = new DuParser(),
         ["mount"] = new MountParser(),
         ["env"] = new EnvParser(),
+        ["ls"] = new LsParser(),
     };
 
     static ParserRegistry()

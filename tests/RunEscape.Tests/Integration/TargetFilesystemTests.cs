@@ -102,6 +102,14 @@ public sealed class TargetFilesystemTests
             Assert.Equal("prod", Assert.Single(env, e => e.Name == "APP_MODE").Value);
             Assert.Equal("hello world", Assert.Single(env, e => e.Name == "GREETING").Value);
             Assert.Equal("/usr/bin", Assert.Single(env, e => e.Name == "PATH").Value);
+
+            // ls and cat: the target's files, named as the target names them.
+            var ls = (await InvokeAsync(engine, "ls", target, "/data")).Items.Cast<FileEntry>().ToList();
+            var listed = Assert.Single(ls, f => f.Path == "/data/blob.bin");
+            Assert.Equal(("File", (long?)BlobSize, "-rw-r--r--"), (listed.Type, listed.Size, listed.Mode));
+            Assert.NotNull(listed.Modified);
+            var jobs = (await InvokeAsync(engine, "cat", target, "/etc/sample/jobs")).Items.Cast<GenericRecord>().Select(r => (string?)r["Line"]).ToList();
+            Assert.Equal(new[] { "md5sum /dev/zero", "sleep 100000", "sleep 99999" }, jobs);
             await AssertNoCapsuleLeftAsync(engine, target);
         }
         finally

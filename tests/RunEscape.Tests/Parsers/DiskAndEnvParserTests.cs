@@ -13,7 +13,7 @@ namespace RunEscape.Tests.Parsers;
 /// </summary>
 public class DiskAndEnvParserTests
 {
-    private static readonly string[] Folders = { "df", "du", "mount", "env", "table", "keyvalue", "json", "lines" };
+    private static readonly string[] Folders = { "df", "du", "mount", "env", "table", "keyvalue", "json", "lines", "ls" };
 
     public static TheoryData<string, string> FixturePairs()
     {
@@ -85,6 +85,7 @@ public class DiskAndEnvParserTests
     [InlineData("du")]
     [InlineData("mount")]
     [InlineData("env")]
+    [InlineData("ls")]
     [InlineData("table")]
     [InlineData("keyvalue")]
     [InlineData("json")]
@@ -104,6 +105,7 @@ public class DiskAndEnvParserTests
     [InlineData("du", "4\t/a\nnot a size\n8\t/b\n", "not a size")]
     [InlineData("mount", "proc on /proc type proc (rw)\nwhat is this\ntmpfs on /run type tmpfs (ro,nosuid)\n", "what is this")]
     [InlineData("env", "? not a variable\nA=1\nB=2\n", "? not a variable")]
+    [InlineData("ls", "-rw-r--r-- 1 root root 10 2026-12-03 15:57:46 +0000 a\nno entry here\n-rw-r--r-- 1 root root 12 Dec  3 16:51 b c\n", "no entry here")]
     [InlineData("table", "A B C\n1 2 3\nshort\n4 5 6 7\n", "short")]
     [InlineData("keyvalue", "a=1\nno separator\nb: 2\n", "no separator")]
     [InlineData("json", "{\"a\":1}\n{broken\n[2]\n", "{broken")]
@@ -233,6 +235,28 @@ public class DiskAndEnvParserTests
         var bb = Parse<EnvironmentVariable>("env", "env__busybox-env-multiline.out");
         Assert.Equal("line one\nline two", bb.Single(e => e.Name == "MULTI").Value);
         Assert.Equal("/root", bb[^1].Value);
+    }
+
+    [Fact]
+    public void Ls_of_the_target_gives_names_types_sizes_owners_and_times()
+    {
+        var bb = Parse<FileEntry>("ls", "busybox__target-ls-la-full-time.out");
+        var blob = Assert.Single(bb, e => e.Path == "/data/my blob.bin");
+        Assert.Equal(("my blob.bin", "File", 1048576L, "root"), (blob.Name, blob.Type, blob.Size!.Value, blob.Owner));
+        Assert.Equal(new DateTimeOffset(2026, 12, 3, 16, 20, 5, TimeSpan.Zero), blob.Modified);
+        var devNull = Assert.Single(bb, e => e.Path == "/dev/null");
+        Assert.Equal(("CharacterDevice", 1, 3), (devNull.Type, devNull.DeviceMajor!.Value, devNull.DeviceMinor!.Value));
+        Assert.Null(devNull.Size);
+
+        var gnu = Parse<FileEntry>("ls", "coreutils__capsule-ls-la-full-time.out");
+        var mtab = Assert.Single(gnu, e => e.Name == "mtab");
+        Assert.Equal(("SymbolicLink", "/proc/mounts", "/etc/mtab"), (mtab.Type, mtab.LinkTarget!, mtab.Path));
+        Assert.NotNull(mtab.Modified);
+        Assert.Equal("coreutils", mtab.Variant);
+
+        var shortTimes = Parse<FileEntry>("ls", "coreutils__capsule-ls-la.out");
+        Assert.All(shortTimes, e => Assert.Null(e.Modified));
+        Assert.Equal("/proc/self/fd", Assert.Single(shortTimes, e => e.Path == "/dev/fd").LinkTarget);
     }
 
     private static List<T> Parse<T>(string folder, string name)
