@@ -128,6 +128,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
         };
 
         string? id = null;
+        var createCancelled = false;
         try
         {
             var sw = Stopwatch.StartNew();
@@ -135,6 +136,12 @@ public sealed class EngineRuntime : ICapsuleRuntime
             {
                 var created = await Call(() => _client.Containers.CreateContainerAsync(create, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
                 id = created.ID;
+            }
+            catch (OperationCanceledException)
+            {
+                // The engine may still finish the create after the client gave up on it.
+                createCancelled = true;
+                throw;
             }
             catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
             {
@@ -171,7 +178,15 @@ public sealed class EngineRuntime : ICapsuleRuntime
         finally
         {
             var sw = Stopwatch.StartNew();
-            await RemoveQuietlyAsync(id ?? launch.Name).ConfigureAwait(false);
+            if (id is null && createCancelled)
+            {
+                await RemoveLateCreateAsync(launch.Name).ConfigureAwait(false);
+            }
+            else
+            {
+                await RemoveQuietlyAsync(id ?? launch.Name).ConfigureAwait(false);
+            }
+
             timings.Remove = sw.Elapsed;
         }
     }
@@ -252,6 +267,35 @@ public sealed class EngineRuntime : ICapsuleRuntime
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
         {
             // Removal already in progress.
+        }
+    }
+
+    /// <summary>
+    /// A create cancelled in flight can still complete on the engine a moment later: remove the
+    /// capsule by its unique name, and look again for a few seconds while it does not exist yet.
+    /// </summary>
+    private async Task RemoveLateCreateAsync(string name)
+    {
+        using var cts = new CancellationTokenSource(CleanupTimeout);
+        for (var attempt = 0; attempt < 10 && !cts.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await _client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, cts.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cts.Token).ConfigureAwait(false);
+            }
+            catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+            {
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
