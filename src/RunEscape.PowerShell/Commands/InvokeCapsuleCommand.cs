@@ -10,7 +10,7 @@ namespace RunEscape.PowerShell.Commands;
 /// <para type="synopsis">Attaches a short-lived capsule carrying one utility to a running container, runs it and returns its output as objects.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Capsule", DefaultParameterSetName = ContainerSet)]
-[OutputType("RunEscape.Parsers.TopProcess", "System.String", "RunEscape.Lifecycle.CapsuleResult")]
+[OutputType("RunEscape.Parsers.TopProcess", "RunEscape.Parsers.DiskFree", "RunEscape.Parsers.DiskUsage", "RunEscape.Parsers.MountEntry", "RunEscape.Parsers.EnvironmentVariable", "RunEscape.Parsers.FileEntry", "System.String", "RunEscape.Lifecycle.CapsuleResult")]
 public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 {
     private const string ContainerSet = "Container";
