@@ -10,7 +10,7 @@
     Description          = 'Brings a tool to a shell-less container only when it is needed: attaches a short-lived capsule container carrying one utility (top, ps, ...) to a running container or pod, runs it, parses its output into objects and removes the capsule.'
     FormatsToProcess     = @('RunEscape.Format.ps1xml')
     TypesToProcess       = @('RunEscape.Types.ps1xml')
-    CmdletsToExport      = @('Invoke-Capsule', 'Get-CapsuleCatalog', 'Get-Capsule', 'Remove-Capsule')
+    CmdletsToExport      = @('Invoke-Capsule', 'Get-CapsuleCatalog', 'Get-Capsule', 'Remove-Capsule', 'ConvertFrom-CapsuleOutput', 'Register-CapsuleUtility')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

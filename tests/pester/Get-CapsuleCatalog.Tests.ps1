@@ -33,9 +33,9 @@ Describe 'Get-CapsuleCatalog' {
 }
 
 Describe 'The module manifest' {
-    It 'exports exactly the four cmdlets and targets PowerShell 7.4 Core' {
+    It 'exports exactly its cmdlets and targets PowerShell 7.4 Core' {
         $m = Get-Module RunEscape
-        @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @('Get-Capsule', 'Get-CapsuleCatalog', 'Invoke-Capsule', 'Remove-Capsule')
+        @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @('ConvertFrom-CapsuleOutput', 'Get-Capsule', 'Get-CapsuleCatalog', 'Invoke-Capsule', 'Register-CapsuleUtility', 'Remove-Capsule')
         $m.PowerShellVersion | Should -Be ([version]'7.4')
         $m.CompatiblePSEditions | Should -Be 'Core'
     }

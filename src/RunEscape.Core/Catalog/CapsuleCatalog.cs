@@ -28,6 +28,67 @@ public sealed class CapsuleCatalog
     /// <summary>Environment variable that maps the built-in capsule images to another registry.</summary>
     public const string RegistryVariable = "RUNESCAPE_REGISTRY";
 
+    /// <summary>Environment variable with user catalog files to merge over the built-in one (a path list, ':' separated on Linux).</summary>
+    public const string PathVariable = "RUNESCAPE_CATALOG_PATH";
+
+    /// <summary>Where a utility registered in the session comes from.</summary>
+    public const string SessionSource = "Register-CapsuleUtility";
+
+    /// <summary>
+    /// The catalog in force: the built-in entries, then the files of $RUNESCAPE_CATALOG_PATH, then
+    /// <paramref name="paths"/>, then the utilities registered in the session; a later entry with the
+    /// same name replaces an earlier one. A missing or invalid file is an InvalidArgument error that
+    /// names the file (and the entry and field when the document is at fault).
+    /// </summary>
+    public static CapsuleCatalog Load(IEnumerable<string>? paths, IEnumerable<CapsuleUtility>? registered = null, string? environmentPaths = null)
+    {
+        environmentPaths ??= Environment.GetEnvironmentVariable(PathVariable);
+        var files = new List<string>();
+        if (!string.IsNullOrWhiteSpace(environmentPaths))
+        {
+            files.AddRange(environmentPaths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        if (paths is not null)
+        {
+            files.AddRange(paths.Where(p => !string.IsNullOrWhiteSpace(p)));
+        }
+
+        if (files.Count == 0 && registered is null)
+        {
+            return Builtin;
+        }
+
+        var all = new List<CapsuleUtility>(Builtin.Utilities);
+        foreach (var file in files)
+        {
+            var full = Path.GetFullPath(file);
+            string json;
+            try
+            {
+                json = File.ReadAllText(full);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                throw new CapsuleException(
+                    CapsuleErrorKind.InvalidArgument,
+                    $"Catalog {full} cannot be read: {ex.Message}",
+                    full,
+                    $"Check the path given to -CatalogPath or ${PathVariable}.",
+                    ex);
+            }
+
+            all.AddRange(Parse(json, full));
+        }
+
+        if (registered is not null)
+        {
+            all.AddRange(registered);
+        }
+
+        return new CapsuleCatalog(all);
+    }
+
     /// <summary>A catalog of the given entries (later entries with the same name win).</summary>
     public static CapsuleCatalog Create(IEnumerable<CapsuleUtility> utilities) => new(utilities);
 
@@ -144,6 +205,14 @@ public sealed class CapsuleCatalog
                 }
 
                 var parser = RequiredString(e, "parser", source, entry);
+                if (parser == Parsers.GenericParsers.ScriptBlock ? source != SessionSource : !Parsing.ParserRegistry.TryGet(parser, out _))
+                {
+                    var known = string.Join(", ", Parsing.ParserRegistry.All.Select(p => p.Info.Name).OrderBy(n => n, StringComparer.Ordinal));
+                    throw Invalid(source, entry, "parser", parser == Parsers.GenericParsers.ScriptBlock
+                        ? "is 'scriptblock', which only Register-CapsuleUtility -ScriptBlock can give."
+                        : $"names no known parser ('{parser}'); known: {known}, or scriptblock through Register-CapsuleUtility.");
+                }
+
                 var namespaces = StringArray(e, "namespaces", source, entry, required: false);
                 foreach (var ns in namespaces)
                 {
@@ -193,11 +262,25 @@ public sealed class CapsuleCatalog
                     lastFrameOnly = value == "last";
                 }
 
+                var capabilities = StringArray(e, "capabilities", source, entry, required: false);
+                foreach (var cap in capabilities)
+                {
+                    if (cap.Length == 0 || !cap.All(c => char.IsAsciiLetterUpper(c) || c == '_'))
+                    {
+                        throw Invalid(source, entry, "capabilities", $"has '{cap}'; a capability is a name such as SYS_PTRACE (without CAP_).");
+                    }
+                }
+
+                if (command.Any(string.IsNullOrEmpty))
+                {
+                    throw Invalid(source, entry, "command", "must not contain empty strings.");
+                }
+
                 var description = e.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : string.Empty;
                 result.Add(new CapsuleUtility(
                     name, description, image, command, env, parser,
                     namespaces.Count == 0 ? DefaultNamespaces : namespaces,
-                    StringArray(e, "capabilities", source, entry, required: false),
+                    capabilities,
                     timeout, source, lastFrameOnly)
                 {
                     ParserVariant = e.TryGetProperty("parserVariant", out var pv) && pv.ValueKind == JsonValueKind.String ? pv.GetString() : null,

@@ -93,6 +93,7 @@ public sealed class CapsuleInvoker
                 Namespaces = utility.Namespaces,
                 Capabilities = utility.Capabilities,
                 Utility = utility.Name,
+                User = CapsuleUser(target),
                 Deadline = deadline,
                 MaxOutputBytes = request.MaxOutputBytes,
                 PullIfMissing = image != utility.Image,
@@ -119,7 +120,7 @@ public sealed class CapsuleInvoker
             IReadOnlyList<CapsuleRecord> records = Array.Empty<CapsuleRecord>();
             IReadOnlyList<CapsuleRecord> items = records;
             IReadOnlyList<CapsuleRecord> summary = records;
-            if (!request.Raw)
+            if (!request.Raw && utility.Parser != Parsers.GenericParsers.ScriptBlock)
             {
                 var parser = ParserRegistry.Get(utility.Parser);
                 var list = parser.Parse(output.StandardOutput, context).ToList();
@@ -154,6 +155,7 @@ public sealed class CapsuleInvoker
                 Engine = target.EngineKind,
                 Endpoint = target.Endpoint,
                 CapsuleName = launch.Name,
+                User = launch.User,
                 ExitCode = output.ExitCode,
                 StandardOutput = output.StandardOutput,
                 StandardError = output.StandardError,
@@ -179,6 +181,36 @@ public sealed class CapsuleInvoker
                 ex);
         }
     }
+
+    /// <summary>
+    /// The capsule runs as the target's user, so it can read the target's /proc/1 entries
+    /// (/proc/1/root, /proc/1/environ need the same uid) and a runAsNonRoot target stays non-root.
+    /// A user given by name is refused: the capsule image has no passwd entry for it.
+    /// </summary>
+    internal static string CapsuleUser(Targets.CapsuleTargetInfo target)
+    {
+        var user = target.User.Trim();
+        if (user.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var colon = user.IndexOf(':', StringComparison.Ordinal);
+        var uid = colon >= 0 ? user[..colon] : user;
+        var gid = colon >= 0 ? user[(colon + 1)..] : string.Empty;
+        if (!IsNumericOrRoot(uid) || (gid.Length > 0 && !IsNumericOrRoot(gid)))
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.InvalidArgument,
+                $"Container '{target.Name}' runs as user '{user}', a name: a capsule can only take a numeric uid[:gid] (its image has no passwd entry for '{uid}').",
+                target.Name,
+                "Run the target with a numeric user (e.g. --user 1000 or runAsUser: 1000).");
+        }
+
+        return user;
+    }
+
+    private static bool IsNumericOrRoot(string part) => part == "root" || (part.Length > 0 && part.All(char.IsAsciiDigit));
 
     /// <summary>Unique, readable capsule names: capsule-&lt;utility&gt;-&lt;target&gt;-&lt;suffix&gt;.</summary>
     internal static string CapsuleName(string utility, string target)

@@ -25,6 +25,9 @@ public sealed class CapsuleLaunch
 
     public required string Utility { get; init; }
 
+    /// <summary>The user the capsule runs as (the target's user; empty: the image default, root).</summary>
+    public string User { get; init; } = string.Empty;
+
     public required DateTimeOffset Deadline { get; init; }
 
     /// <summary>Pull the image when the engine lacks it (a registry was named explicitly).</summary>

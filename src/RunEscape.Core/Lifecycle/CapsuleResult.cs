@@ -19,6 +19,9 @@ public sealed class CapsuleResult
 
     public required string CapsuleName { get; init; }
 
+    /// <summary>The user the capsule ran as: the target's user (empty: the image default, root).</summary>
+    public string User { get; init; } = string.Empty;
+
     public required long ExitCode { get; init; }
 
     public required string StandardOutput { get; init; }

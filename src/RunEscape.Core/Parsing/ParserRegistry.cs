@@ -26,7 +26,22 @@ public static class ParserRegistry
         ["ping"] = new PingParser(),
         ["getent-hosts"] = new GetentHostsParser(),
         ["http-probe"] = new CurlProbeParser(),
+
+        // disk and environment (part B)
+        ["df"] = new DfParser(),
+        ["du"] = new DuParser(),
+        ["mount"] = new MountParser(),
+        ["env"] = new EnvParser(),
+        ["ls"] = new LsParser(),
     };
+
+    static ParserRegistry()
+    {
+        foreach (var generic in GenericParsers.All())
+        {
+            Parsers[generic.Info.Name] = generic;
+        }
+    }
 
     public static IReadOnlyCollection<IOutputParser> All => Parsers.Values;
 

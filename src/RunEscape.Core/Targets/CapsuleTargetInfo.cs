@@ -3,8 +3,9 @@ namespace RunEscape.Targets;
 /// <summary>A resolved target: the running container a capsule attaches to.</summary>
 public sealed class CapsuleTargetInfo
 {
-    public CapsuleTargetInfo(string id, string name, string image, string state, bool running, string ipcMode, string engineKind, string endpoint)
+    public CapsuleTargetInfo(string id, string name, string image, string state, bool running, string ipcMode, string engineKind, string endpoint, string user = "")
     {
+        User = user;
         Id = id;
         Name = name;
         Image = image;
@@ -35,6 +36,12 @@ public sealed class CapsuleTargetInfo
     public string EngineKind { get; }
 
     public string Endpoint { get; }
+
+    /// <summary>
+    /// The user the target's main process runs as (the container's Config.User, e.g. <c>1000</c> or
+    /// <c>1000:1000</c>); empty means the image default, normally root. Capsules run as this user.
+    /// </summary>
+    public string User { get; }
 
     /// <summary>The IPC namespace can be joined by another container.</summary>
     public bool IpcShareable => IpcMode is "shareable" or "host" || IpcMode.StartsWith("container:", StringComparison.Ordinal);

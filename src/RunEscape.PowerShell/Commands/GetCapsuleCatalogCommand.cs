@@ -16,9 +16,28 @@ public sealed class GetCapsuleCatalogCommand : RunEscapeCmdlet
     [SupportsWildcards]
     public string[] Name { get; set; } = new[] { "*" };
 
+    /// <summary>User catalog files merged over the built-in catalog (after $env:RUNESCAPE_CATALOG_PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CatalogPath { get; set; }
+
+    private CapsuleCatalog _catalog = CapsuleCatalog.Builtin;
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _catalog = SessionCatalog.Load(CatalogPath?.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)));
+        }
+        catch (CapsuleException ex)
+        {
+            ThrowCapsuleError(ex);
+        }
+    }
+
     protected override void ProcessRecord()
     {
-        var all = CapsuleCatalog.Builtin.Utilities;
+        var all = _catalog.Utilities;
         foreach (var name in Name)
         {
             var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
@@ -27,7 +46,7 @@ public sealed class GetCapsuleCatalogCommand : RunEscapeCmdlet
             {
                 try
                 {
-                    CapsuleCatalog.Builtin.Get(name);
+                    _catalog.Get(name);
                 }
                 catch (CapsuleException ex)
                 {

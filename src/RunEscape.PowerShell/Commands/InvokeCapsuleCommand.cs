@@ -10,7 +10,7 @@ namespace RunEscape.PowerShell.Commands;
 /// <para type="synopsis">Attaches a short-lived capsule carrying one utility to a running container, runs it and returns its output as objects.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Capsule", DefaultParameterSetName = ContainerSet)]
-[OutputType("RunEscape.Parsers.TopProcess", "System.String", "RunEscape.Lifecycle.CapsuleResult")]
+[OutputType("RunEscape.Parsers.TopProcess", "RunEscape.Parsers.DiskFree", "RunEscape.Parsers.DiskUsage", "RunEscape.Parsers.MountEntry", "RunEscape.Parsers.EnvironmentVariable", "RunEscape.Parsers.FileEntry", "System.String", "RunEscape.Lifecycle.CapsuleResult")]
 public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 {
     private const string ContainerSet = "Container";
@@ -52,6 +52,11 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     [ValidateRange(1024L, long.MaxValue)]
     public long MaxOutputBytes { get; set; } = CapsuleRequest.DefaultMaxOutputBytes;
 
+    /// <summary>User catalog files merged over the built-in catalog (after $env:RUNESCAPE_CATALOG_PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CatalogPath { get; set; }
+
     /// <summary>Return the utility's output lines as text instead of objects.</summary>
     [Parameter]
     public SwitchParameter Raw { get; set; }
@@ -60,18 +65,18 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    private CapsuleCatalog _catalog = CapsuleCatalog.Builtin;
+
     protected override void BeginProcessing()
     {
-        if (!CapsuleCatalog.Builtin.TryGet(Utility, out _))
+        try
         {
-            try
-            {
-                CapsuleCatalog.Builtin.Get(Utility);
-            }
-            catch (CapsuleException ex)
-            {
-                ThrowCapsuleError(ex);
-            }
+            _catalog = SessionCatalog.Load(CatalogPath?.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)));
+            _catalog.Get(Utility);
+        }
+        catch (CapsuleException ex)
+        {
+            ThrowCapsuleError(ex);
         }
     }
 
@@ -105,7 +110,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
             CapsuleResult result;
             try
             {
-                var invoker = new CapsuleInvoker(runtime, CapsuleCatalog.Builtin);
+                var invoker = new CapsuleInvoker(runtime, _catalog);
                 result = Await(token => invoker.InvokeAsync(request, token));
             }
             catch (CapsuleException ex) when (ex.Kind == CapsuleErrorKind.EngineUnreachable)
@@ -224,27 +229,35 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 
         foreach (var issue in result.ParseIssues)
         {
-            WriteError(new ErrorRecord(
-                new FormatException($"{result.Utility} output, {issue}"),
-                "ParserError",
-                ErrorCategory.ParserError,
-                issue.Line)
+            WriteError(RecordOutput.ParserError(result.Utility, issue));
+        }
+
+        var utility = _catalog.Get(result.Utility);
+        var script = SessionCatalog.ScriptFor(utility);
+        if (script is not null)
+        {
+            var output = RecordOutput.RunScript(script, result.StandardOutput, result.Target, out var failure);
+            foreach (var o in output)
             {
-                ErrorDetails = new ErrorDetails($"Line {issue.LineNumber} of the {result.Utility} output could not be read: {issue.Message}.")
-                {
-                    RecommendedAction = "The other lines were read; run with -Raw to see the output as text.",
-                },
-            });
+                WriteObject(o);
+            }
+
+            if (failure is not null)
+            {
+                WriteError(RecordOutput.ScriptError(utility, failure, result.StandardOutput));
+            }
+
+            return;
         }
 
         foreach (var summary in result.Summary)
         {
-            WriteInformation(summary, new[] { "RunEscape", "Summary", result.Utility });
+            WriteInformation(RecordOutput.ToOutput(summary), new[] { "RunEscape", "Summary", result.Utility });
         }
 
         foreach (var item in result.Items)
         {
-            WriteObject(item);
+            WriteObject(RecordOutput.ToOutput(item));
         }
     }
 

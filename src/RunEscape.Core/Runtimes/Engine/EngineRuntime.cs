@@ -91,7 +91,8 @@ public sealed class EngineRuntime : ICapsuleRuntime
             running,
             inspect.HostConfig?.IpcMode ?? string.Empty,
             kind,
-            Endpoint);
+            Endpoint,
+            inspect.Config?.User ?? string.Empty);
     }
 
     public async Task<CapsuleRunOutput> RunCapsuleAsync(CapsuleLaunch launch, CapsuleTimings timings, CancellationToken cancellationToken)
@@ -185,6 +186,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
         {
             Name = launch.Name,
             Image = launch.Image,
+            User = launch.User,
             Entrypoint = new List<string> { launch.Command[0] },
             Cmd = launch.Command.Skip(1).ToList(),
             Env = launch.Environment.Select(kv => kv.Key + "=" + kv.Value).ToList(),
