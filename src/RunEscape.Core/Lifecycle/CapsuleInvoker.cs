@@ -116,7 +116,7 @@ public sealed class CapsuleInvoker
                 Image = image,
                 Engine = target.EngineKind,
                 Endpoint = target.Endpoint,
-                CapsuleName = launch.Name,
+                CapsuleName = output.CapsuleName ?? launch.Name,
                 ExitCode = output.ExitCode,
                 StandardOutput = output.StandardOutput,
                 StandardError = output.StandardError,
