@@ -20,6 +20,9 @@ namespace RunEscape.KubeApiDouble;
 /// <summary>One request the double served: verb, resource and path, for counting.</summary>
 public sealed record ApiRequest(string Method, string Verb, string Resource, string Path, string Query);
 
+/// <summary>One command the double ran through pods/exec.</summary>
+public sealed record ExecRecord(string Container, IReadOnlyList<string> Command, long ExitCode);
+
 /// <summary>
 /// A Kubernetes API double on loopback: real HTTP on Kestrel, JSON bodies, strategic-merge patch of
 /// pods/ephemeralcontainers, watch streams, log streams and exec over WebSocket (channel protocol
@@ -41,6 +44,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly string _id = Guid.NewGuid().ToString("N")[..6];
     private readonly ConcurrentDictionary<string, string> _namespaceLevels = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ApiRequest> _requests = new();
+    private readonly ConcurrentQueue<ExecRecord> _execs = new();
     private readonly CancellationTokenSource _stopping = new();
 
     private KubeApiServer(WebApplication app, DockerClient docker)
@@ -67,6 +71,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     public IReadOnlyList<ApiRequest> Requests => _requests.ToList();
 
     public void ClearRequests() => _requests.Clear();
+
+    /// <summary>Every command run through pods/exec, with its exit code.</summary>
+    public IReadOnlyList<ExecRecord> Execs => _execs.ToList();
 
     /// <summary>Sets a namespace's Pod Security enforce level (privileged, baseline, restricted).</summary>
     public void SetPodSecurity(string ns, string level) => _namespaceLevels[ns] = level;
@@ -220,15 +227,26 @@ public sealed class KubeApiServer : IAsyncDisposable
         Pods.Remove(entry);
     }
 
+    internal static void Trace(string what)
+    {
+        if (Environment.GetEnvironmentVariable("KDBL_TRACE") is { Length: > 0 } file)
+        {
+            File.AppendAllText(file, DateTime.UtcNow.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) + " " + what + "\n");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        Trace("dispose");
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var p in Pods.All())
         {
             await DeletePodAsync(p.Pod.Metadata.NamespaceProperty, p.Pod.Metadata.Name).ConfigureAwait(false);
         }
 
+        Trace("pods deleted");
         await _app.StopAsync().ConfigureAwait(false);
+        Trace("stopped");
         await _app.DisposeAsync().ConfigureAwait(false);
         _docker.Dispose();
         _stopping.Dispose();
@@ -267,6 +285,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             _ => "unknown",
         };
         Record(ctx, verb, resource);
+        Trace($"{verb} {resource} {ctx.Request.QueryString}");
 
         if (ctx.Request.Headers.Authorization.ToString() != "Bearer " + Token)
         {
@@ -769,29 +788,57 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
 
         using var socket = await ctx.WebSockets.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
+        Trace("exec accepted " + protocol);
         string status;
         try
         {
             var exec = await _docker.Exec.CreateContainerExecAsync(id, new ContainerExecCreateParameters { Cmd = command, AttachStdout = true, AttachStderr = true }, ctx.RequestAborted).ConfigureAwait(false);
             using (var stream = await _docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), ctx.RequestAborted).ConfigureAwait(false))
             {
-                var (stdout, stderr) = await stream.ReadOutputToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
+                // The engine does not end an exec stream when the exec kills its own container's main
+                // process (the container stops, the stream stays open): end the read when the container ends.
+                using var readCts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+                var read = stream.ReadOutputToEndAsync(readCts.Token);
+                var stopped = _docker.Containers.WaitContainerAsync(id, readCts.Token);
+                if (await Task.WhenAny(read, stopped).ConfigureAwait(false) != read)
+                {
+                    await Task.WhenAny(read, Task.Delay(1000)).ConfigureAwait(false);
+                }
+
+                await readCts.CancelAsync().ConfigureAwait(false);
+                var (stdout, stderr) = read.IsCompletedSuccessfully ? read.Result : (string.Empty, string.Empty);
                 await Send(socket, 1, stdout, ctx.RequestAborted).ConfigureAwait(false);
                 await Send(socket, 2, stderr, ctx.RequestAborted).ConfigureAwait(false);
             }
 
-            var inspect = await _docker.Exec.InspectContainerExecAsync(exec.ID, ctx.RequestAborted).ConfigureAwait(false);
-            status = inspect.ExitCode == 0
+            long exitCode;
+            try
+            {
+                var inspect = await _docker.Exec.InspectContainerExecAsync(exec.ID, ctx.RequestAborted).ConfigureAwait(false);
+                exitCode = inspect.ExitCode ?? 137;
+            }
+            catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            {
+                // The command ended its own container (e.g. killed its main process): the engine forgets
+                // the exec; the process died with the container, as it does under a kubelet.
+                exitCode = 137;
+            }
+
+            _execs.Enqueue(new ExecRecord(container, command, exitCode));
+            status = exitCode == 0
                 ? "{\"metadata\":{},\"status\":\"Success\"}"
-                : "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"command terminated with non-zero exit code: error executing command [" + string.Join(" ", command).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "], exit code " + Convert.ToString(inspect.ExitCode, CultureInfo.InvariantCulture) + "\",\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"" + Convert.ToString(inspect.ExitCode, CultureInfo.InvariantCulture) + "\"}]}}";
+                : "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"command terminated with non-zero exit code: error executing command [" + string.Join(" ", command).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "], exit code " + exitCode.ToString(CultureInfo.InvariantCulture) + "\",\"reason\":\"NonZeroExitCode\",\"details\":{\"causes\":[{\"reason\":\"ExitCode\",\"message\":\"" + exitCode.ToString(CultureInfo.InvariantCulture) + "\"}]}}";
         }
-        catch (DockerApiException ex)
+        catch (Exception ex) when (ex is DockerApiException or IOException or OperationCanceledException)
         {
-            status = "{\"metadata\":{},\"status\":\"Failure\",\"message\":" + JsonSerializer.Serialize(ex.ResponseBody ?? ex.Message) + ",\"reason\":\"InternalError\"}";
+            Trace("exec failed " + ex);
+            status = "{\"metadata\":{},\"status\":\"Failure\",\"message\":" + JsonSerializer.Serialize((ex as DockerApiException)?.ResponseBody ?? ex.Message) + ",\"reason\":\"InternalError\"}";
         }
 
         await Send(socket, 3, status, ctx.RequestAborted).ConfigureAwait(false);
-        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, string.Empty, ctx.RequestAborted).ConfigureAwait(false);
+        // Like the API server: the status, then the connection ends; no waiting for the client's close frame.
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, ctx.RequestAborted).ConfigureAwait(false);
+        Trace("exec done");
     }
 
     private static async Task Send(WebSocket socket, byte channel, string text, CancellationToken token)

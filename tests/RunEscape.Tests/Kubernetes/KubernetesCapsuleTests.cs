@@ -14,6 +14,13 @@ public sealed class KubeDoubleFixture : IAsyncLifetime
 {
     public const string Pod = "web-1";
 
+    /// <summary>
+    /// A registry prefix under which the procps capsule is tagged with pkill added. src/capsules/procps
+    /// carries pkill now, but the shared capsule tags on this machine are rebuilt by every worktree;
+    /// the kill tests use this private tag so they do not depend on whose build ran last.
+    /// </summary>
+    public const string KillRegistry = "kdbl.local";
+
     public KubeApiServer Server { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -21,9 +28,50 @@ public sealed class KubeDoubleFixture : IAsyncLifetime
         var engine = TestEngines.All.TryGetValue("docker", out var docker) ? docker : TestEngines.All.Values.First();
         Server = await KubeApiServer.StartAsync(engine);
         await Server.CreatePodAsync("default", Pod, new[] { new KubeApiServer.ContainerSpec("app", TestEngines.SampleImage) }, new Dictionary<string, string> { ["app"] = "web" });
+        await BuildKillImageAsync();
+        await Task.Delay(2000); // let the burner accumulate CPU time
     }
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Docker("rmi", "-f", KillImage);
+    }
+
+    private static string KillImage => $"{KillRegistry}/runescape/capsule-procps:{TestEngines.Version}";
+
+    private static async Task BuildKillImageAsync()
+    {
+        var dir = Directory.CreateTempSubdirectory("kdbl-kill-");
+        try
+        {
+            File.Copy("/usr/bin/pgrep", Path.Combine(dir.FullName, "pkill"));
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "Dockerfile"), $"FROM runescape/capsule-procps:{TestEngines.Version}\nCOPY pkill /usr/bin/pkill\n");
+            await Docker("build", "-q", "-t", KillImage, dir.FullName);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    private static async Task Docker(params string[] args)
+    {
+        var psi = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0 && args[0] != "rmi")
+        {
+            throw new InvalidOperationException($"docker {string.Join(' ', args)}: {await err}");
+        }
+    }
 }
 
 /// <summary>
@@ -114,7 +162,7 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
     {
         using var runtime = Runtime();
         var invoker = new CapsuleInvoker(runtime, CapsuleCatalog.Builtin);
-        var run = invoker.InvokeAsync(new CapsuleRequest { Utility = "top", Target = KubeDoubleFixture.Pod, ArgumentList = new[] { "-d", "1", "-n", "1000" }, Timeout = TimeSpan.FromSeconds(60) }, CancellationToken.None);
+        var run = invoker.InvokeAsync(new CapsuleRequest { Utility = "top", Target = KubeDoubleFixture.Pod, ArgumentList = new[] { "-d", "1", "-n", "1000" }, Timeout = TimeSpan.FromSeconds(60), Registry = KubeDoubleFixture.KillRegistry }, CancellationToken.None);
 
         CapsuleInfo? running = null;
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -141,12 +189,15 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
     [Fact]
     public async Task A_timeout_kills_the_capsule_through_exec()
     {
-        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod, args: new[] { "-d", "1", "-n", "1000" }, timeout: TimeSpan.FromSeconds(3)));
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod, args: new[] { "-d", "1", "-n", "1000" }, timeout: TimeSpan.FromSeconds(3), registry: KubeDoubleFixture.KillRegistry));
         Assert.Equal(CapsuleErrorKind.Timeout, ex.Kind);
         Assert.Equal(KubeDoubleFixture.Pod, ex.Target);
 
         // Killed by pkill through pods/exec, well before its own deadline (3 s + 5 s).
         Assert.Contains(Server.Requests, r => r.Verb == "create" && r.Resource == "pods/exec");
+        var kill = Server.Execs[^1];
+        Assert.Equal("pkill", kill.Command[0]);
+        Assert.StartsWith("capsule-top-", kill.Container, StringComparison.Ordinal);
         var deadline = DateTime.UtcNow.AddSeconds(3);
         V1ContainerStatus? last = null;
         while (DateTime.UtcNow < deadline)
