@@ -28,15 +28,37 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
     [Parameter(ParameterSetName = AllSet)]
     public SwitchParameter Expired { get; set; }
 
+    /// <summary>Kubernetes: capsules (ephemeral containers) on the pods of a namespace instead of a local engine.</summary>
+    [Parameter]
+    public SwitchParameter Kubernetes { get; set; }
+
+    /// <summary>Kubernetes: the namespace. Default: the kubeconfig context's.</summary>
+    [Parameter]
+    public string? Namespace { get; set; }
+
+    /// <summary>Kubernetes: the kubeconfig context. Default: its current-context.</summary>
+    [Parameter]
+    public string? Context { get; set; }
+
+    /// <summary>Kubernetes: the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config, else in-cluster.</summary>
+    [Parameter]
+    public string? Kubeconfig { get; set; }
+
+    private bool OnKubernetes => Kubernetes || Namespace is not null || Context is not null || Kubeconfig is not null;
+
+    private RunEscape.Runtimes.ICapsuleRuntime NewRuntime() =>
+        OnKubernetes ? PodTargets.Runtime(Kubeconfig, Context, Namespace, null) : new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
+
     protected override void ProcessRecord()
     {
         try
         {
-            using var runtime = new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
+            using var runtime = NewRuntime();
             if (ParameterSetName == AllSet)
             {
                 var capsules = Await(runtime.ListCapsulesAsync);
-                foreach (var c in capsules.Where(c => !Expired || c.Expired))
+                // On a pod a terminated capsule is already retired: ephemeral containers cannot be deleted.
+                foreach (var c in capsules.Where(c => (!Expired || c.Expired) && (!OnKubernetes || c.State == "Running")))
                 {
                     Remove(runtime, c.Id, $"capsule {c.Name} ({c.Utility} on {c.Target})");
                 }
@@ -55,7 +77,7 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
         }
     }
 
-    private void Remove(EngineRuntime runtime, string id, string description)
+    private void Remove(RunEscape.Runtimes.ICapsuleRuntime runtime, string id, string description)
     {
         if (!ShouldProcess(description, "Remove"))
         {
@@ -64,7 +86,13 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
 
         try
         {
-            if (!Await(token => runtime.RemoveCapsuleAsync(id, token)))
+            var removed = Await(token => runtime.RemoveCapsuleAsync(id, token));
+            if (removed && OnKubernetes)
+            {
+                WriteVerbose($"Capsule {id} retired: its process is ended; it stays in the pod's spec, terminated, because ephemeral containers cannot be deleted from a pod.");
+            }
+
+            if (!removed)
             {
                 WriteCapsuleError(new CapsuleException(
                     CapsuleErrorKind.CapsuleNotFound,
