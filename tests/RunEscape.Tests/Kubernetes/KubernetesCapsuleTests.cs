@@ -114,9 +114,10 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
         Assert.Equal("kubernetes", result.Engine);
         Assert.Matches("^capsule-top-[0-9a-f]{8}$", result.CapsuleName);
         var processes = result.Items.Cast<TopProcess>().ToList();
-        var first = processes.OrderByDescending(p => p.CPU).First();
-        Assert.Equal("md5sum /dev/zero", first.Command);
-        Assert.True(first.CPU > 20, $"burner CPU was {first.CPU}");
+        var sorted = processes.OrderByDescending(p => p.CPU).ToList();
+        Assert.Equal("md5sum /dev/zero", sorted[0].Command);
+        // Strictly ahead of the rest (the machine is shared, so no absolute CPU share is asserted).
+        Assert.True(sorted[0].CPU > sorted[1].CPU, $"burner CPU {sorted[0].CPU} is not above {sorted[1].Command} at {sorted[1].CPU}");
 
         // The ephemeral container joined the target container's PID namespace: its PID 1 is listed.
         var init = Assert.Single(processes, p => p.PID == 1);
