@@ -406,7 +406,6 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                 resourceVersion: rv,
                 allowWatchBookmarks: true,
                 cancellationToken: cancellationToken);
-            var resync = false;
             try
             {
                 await foreach (var (type, obj) in watch.ConfigureAwait(false))
@@ -415,7 +414,6 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                     {
                         // e.g. 410 Gone: the resource version is too old; start again from now.
                         rv = null;
-                        resync = true;
                         break;
                     }
 
@@ -466,7 +464,6 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
 
             // The server ended the watch (its timeout) or asked for a resync: resume it.
             cancellationToken.ThrowIfCancellationRequested();
-            _ = resync;
         }
     }
 
