@@ -39,6 +39,10 @@ param(
     # Test: an xunit filter expression, e.g. 'Category!=Integration'.
     [string] $Filter,
 
+    # Capsules: also push the built images to this registry (e.g. registry.example.com/team), for
+    # clusters that must pull them; point RunEscape at it with -Registry or RUNESCAPE_REGISTRY.
+    [string] $PushRegistry,
+
     # Benchmark: timed runs of each command (after one warm-up run).
     [ValidateRange(1, 1000)]
     [int] $Iterations = 10
@@ -245,6 +249,13 @@ function Invoke-Capsules {
             Write-Step "Image $tag on $e"
             if ($e -eq 'docker') { Invoke-Native docker build -q -t $tag $dir 2>$null | Out-Null }
             else { Invoke-Native podman build -q -t $tag $dir | Out-Null }
+        }
+        if ($PushRegistry) {
+            $remote = $PushRegistry.TrimEnd('/') + '/' + $tag
+            $pusher = if ($engines -contains 'docker') { 'docker' } else { 'podman' }
+            Write-Step "Push $remote"
+            Invoke-Native $pusher tag $tag $remote
+            Invoke-Native $pusher push $remote
         }
     }
     $script:Done['Capsules'] = $true

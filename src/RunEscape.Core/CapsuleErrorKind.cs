@@ -24,6 +24,12 @@ public enum CapsuleErrorKind
     CapsuleNotFound,
     /// <summary>An argument is malformed.</summary>
     InvalidArgument,
+    /// <summary>The caller lacks a permission (Kubernetes RBAC: a verb on a resource).</summary>
+    PermissionDenied,
+    /// <summary>A security policy refused the capsule (Kubernetes Pod Security admission).</summary>
+    PolicyRejected,
+    /// <summary>The engine does not offer what a capsule needs (ephemeral containers disabled).</summary>
+    NotSupported,
 }
 
 /// <summary>

@@ -16,6 +16,9 @@ internal static class ErrorRecords
         CapsuleErrorKind.Timeout => ErrorCategory.OperationTimeout,
         CapsuleErrorKind.EngineRejected => ErrorCategory.InvalidOperation,
         CapsuleErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        CapsuleErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        CapsuleErrorKind.PolicyRejected => ErrorCategory.SecurityError,
+        CapsuleErrorKind.NotSupported => ErrorCategory.NotImplemented,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -154,7 +154,7 @@ public sealed class CapsuleInvoker
                 Image = image,
                 Engine = target.EngineKind,
                 Endpoint = target.Endpoint,
-                CapsuleName = launch.Name,
+                CapsuleName = output.CapsuleName ?? launch.Name,
                 User = launch.User,
                 ExitCode = output.ExitCode,
                 StandardOutput = output.StandardOutput,

@@ -31,4 +31,7 @@ public sealed class CapsuleRunOutput
 
     /// <summary>The namespaces the capsule really joined (IPC is skipped when the target's is private).</summary>
     public IReadOnlyList<string> SharedNamespaces { get; }
+
+    /// <summary>The name the runtime gave the capsule when it differs from the launch's (Kubernetes: capsule-&lt;utility&gt;-&lt;suffix&gt;).</summary>
+    public string? CapsuleName { get; init; }
 }

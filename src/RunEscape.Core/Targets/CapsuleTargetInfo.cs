@@ -46,5 +46,11 @@ public sealed class CapsuleTargetInfo
     /// <summary>The IPC namespace can be joined by another container.</summary>
     public bool IpcShareable => IpcMode is "shareable" or "host" || IpcMode.StartsWith("container:", StringComparison.Ordinal);
 
+    /// <summary>Kubernetes: the pod's namespace (null on local engines).</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>Kubernetes: the container in the pod whose PID namespace the capsule joins (null on local engines).</summary>
+    public string? Container { get; init; }
+
     public override string ToString() => Name;
 }

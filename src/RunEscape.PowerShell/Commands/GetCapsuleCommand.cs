@@ -30,12 +30,33 @@ public sealed class GetCapsuleCommand : RunEscapeCmdlet
     [Parameter]
     public SwitchParameter Expired { get; set; }
 
+    /// <summary>Kubernetes: capsules (ephemeral containers) on the pods of a namespace instead of a local engine.</summary>
+    [Parameter]
+    public SwitchParameter Kubernetes { get; set; }
+
+    /// <summary>Kubernetes: the namespace. Default: the kubeconfig context's.</summary>
+    [Parameter]
+    public string? Namespace { get; set; }
+
+    /// <summary>Kubernetes: the kubeconfig context. Default: its current-context.</summary>
+    [Parameter]
+    public string? Context { get; set; }
+
+    /// <summary>Kubernetes: the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config, else in-cluster.</summary>
+    [Parameter]
+    public string? Kubeconfig { get; set; }
+
+    private bool OnKubernetes => Kubernetes || Namespace is not null || Context is not null || Kubeconfig is not null;
+
+    private RunEscape.Runtimes.ICapsuleRuntime NewRuntime() =>
+        OnKubernetes ? PodTargets.Runtime(Kubeconfig, Context, Namespace, null) : new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
+
     protected override void EndProcessing()
     {
         IReadOnlyList<CapsuleInfo> capsules;
         try
         {
-            using var runtime = new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
+            using var runtime = NewRuntime();
             capsules = Await(runtime.ListCapsulesAsync);
         }
         catch (CapsuleException ex)

@@ -2,7 +2,9 @@ using System.Management.Automation;
 using RunEscape.Catalog;
 using RunEscape.Lifecycle;
 using RunEscape.Parsing;
+using RunEscape.Runtimes;
 using RunEscape.Runtimes.Engine;
+using RunEscape.Runtimes.Kubernetes;
 
 namespace RunEscape.PowerShell.Commands;
 
@@ -14,6 +16,10 @@ namespace RunEscape.PowerShell.Commands;
 public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 {
     private const string ContainerSet = "Container";
+    private const string PodSet = "Pod";
+    private const string SelectorSet = "Selector";
+
+    private KubernetesRuntime? _kubernetes;
 
     private readonly Dictionary<string, EngineRuntime> _runtimes = new(StringComparer.Ordinal);
 
@@ -28,8 +34,44 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Container { get; set; } = Array.Empty<string>();
 
+    /// <summary>
+    /// Kubernetes pods: names, namespace/name, wildcards, or pipeline objects with metadata.name and
+    /// metadata.namespace (KubernetesClient V1Pod, 'kubectl get pods -o json | ConvertFrom-Json' items).
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = PodSet, ValueFromPipeline = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public object[] Pod { get; set; } = Array.Empty<object>();
+
+    /// <summary>Kubernetes: every pod matching this label selector (e.g. app=web).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = SelectorSet)]
+    [Alias("LabelSelector", "l")]
+    [ValidateNotNullOrEmpty]
+    public string? Selector { get; set; }
+
+    /// <summary>Kubernetes: the namespace of pods named without one. Default: the kubeconfig context's.</summary>
+    [Parameter(ParameterSetName = PodSet)]
+    [Parameter(ParameterSetName = SelectorSet)]
+    [Alias("n")]
+    public string? Namespace { get; set; }
+
+    /// <summary>Kubernetes: the container whose processes the capsule sees. Default: the pod's kubectl.kubernetes.io/default-container annotation, else its first container.</summary>
+    [Parameter(ParameterSetName = PodSet)]
+    [Parameter(ParameterSetName = SelectorSet)]
+    public string? TargetContainer { get; set; }
+
+    /// <summary>Kubernetes: the kubeconfig context. Default: its current-context.</summary>
+    [Parameter(ParameterSetName = PodSet)]
+    [Parameter(ParameterSetName = SelectorSet)]
+    public string? Context { get; set; }
+
+    /// <summary>Kubernetes: the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config, else the in-cluster service account.</summary>
+    [Parameter(ParameterSetName = PodSet)]
+    [Parameter(ParameterSetName = SelectorSet)]
+    public string? Kubeconfig { get; set; }
+
     /// <summary>The engine API endpoint. Default: DOCKER_HOST, then the Docker socket, then the Podman socket.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ContainerSet, ValueFromPipelineByPropertyName = true)]
     [Alias("Endpoint", "DockerHost")]
     public string? EngineUri { get; set; }
 
@@ -82,18 +124,40 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 
     protected override void ProcessRecord()
     {
-        EngineRuntime runtime;
+        ICapsuleRuntime runtime;
+        IReadOnlyList<string> targets;
         try
         {
-            runtime = GetRuntime();
+            if (ParameterSetName == ContainerSet)
+            {
+                runtime = GetRuntime();
+                targets = Container;
+            }
+            else
+            {
+                var kubernetes = _kubernetes ??= PodTargets.Runtime(Kubeconfig, Context, Namespace, TargetContainer);
+                runtime = kubernetes;
+                var pods = ParameterSetName == PodSet ? Pod.Select(PodTargets.ToTarget).ToList() : new List<string>();
+                targets = Await(token => kubernetes.ExpandPodsAsync(pods, Selector, Namespace, token));
+            }
+        }
+        catch (CapsuleException ex) when (ex.Kind is CapsuleErrorKind.TargetNotFound)
+        {
+            WriteCapsuleError(ex);
+            return;
         }
         catch (CapsuleException ex)
         {
             ThrowCapsuleError(ex);
             return;
         }
+        catch (ArgumentException ex)
+        {
+            WriteError(new ErrorRecord(ex, "InvalidPod", ErrorCategory.InvalidArgument, Pod));
+            return;
+        }
 
-        foreach (var container in Container)
+        foreach (var container in targets)
         {
             var request = new CapsuleRequest
             {
@@ -106,7 +170,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
                 MaxOutputBytes = MaxOutputBytes,
             };
 
-            WriteVerbose($"Attaching a '{Utility}' capsule to container '{container}' on {runtime.Endpoint}.");
+            WriteVerbose($"Attaching a '{Utility}' capsule to {(ParameterSetName == ContainerSet ? "container" : "pod")} '{container}' on {runtime.Endpoint}.");
             CapsuleResult result;
             try
             {
@@ -293,6 +357,8 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 
     private void DisposeRuntimes()
     {
+        _kubernetes?.Dispose();
+        _kubernetes = null;
         foreach (var r in _runtimes.Values)
         {
             r.Dispose();

@@ -1,11 +1,12 @@
 using System.Management.Automation;
 using RunEscape.Lifecycle;
+using RunEscape.Runtimes;
 using RunEscape.Runtimes.Engine;
 
 namespace RunEscape.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Stops and removes capsules: those piped in from Get-Capsule or named by -Id, or, with neither, the orphans on the engine.</para>
+/// <para type="synopsis">Stops and removes capsules: those piped in from Get-Capsule or named by -Id, or, with neither, the orphans on the engine. On Kubernetes, ends a running capsule's process and reports it retired.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "Capsule", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = OrphanSet)]
 [OutputType(typeof(void))]
@@ -38,19 +39,38 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
     [Parameter(ParameterSetName = OrphanSet)]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Kubernetes: capsules (ephemeral containers) on the pods of a namespace instead of a local engine.</summary>
+    [Parameter]
+    public SwitchParameter Kubernetes { get; set; }
+
+    /// <summary>Kubernetes: the namespace. Default: the kubeconfig context's.</summary>
+    [Parameter]
+    public string? Namespace { get; set; }
+
+    /// <summary>Kubernetes: the kubeconfig context. Default: its current-context.</summary>
+    [Parameter]
+    public string? Context { get; set; }
+
+    /// <summary>Kubernetes: the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config, else in-cluster.</summary>
+    [Parameter]
+    public string? Kubeconfig { get; set; }
+
+    private bool OnKubernetes => Kubernetes || Namespace is not null || Context is not null || Kubeconfig is not null;
+
     protected override void ProcessRecord()
     {
         try
         {
-            using var runtime = new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
+            using ICapsuleRuntime runtime = OnKubernetes ? PodTargets.Runtime(Kubeconfig, Context, Namespace, null) : new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
             if (ParameterSetName == OrphanSet)
             {
                 // Without -Id only orphans go: capsules past their deadline, or no longer running
                 // (their Invoke-Capsule is gone). A running capsule within its deadline belongs to
                 // an Invoke-Capsule in flight, perhaps someone else's: only -Force removes it.
+                // On a pod a terminated capsule is already retired: ephemeral containers cannot be deleted.
                 var targets = Target.Select(t => WildcardPattern.Get(t, WildcardOptions.IgnoreCase)).ToList();
                 var capsules = Await(runtime.ListCapsulesAsync).Where(c => targets.Any(p => p.IsMatch(c.Target)));
-                foreach (var c in capsules.Where(c => Expired ? c.Expired : Force || c.Expired || c.State != "running"))
+                foreach (var c in capsules.Where(c => Selected(c)))
                 {
                     Remove(runtime, c);
                 }
@@ -63,7 +83,9 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
                 CapsuleInfo? capsule;
                 try
                 {
-                    capsule = Await(token => runtime.FindCapsuleAsync(id, token));
+                    capsule = runtime is EngineRuntime engine
+                        ? Await(token => engine.FindCapsuleAsync(id, token))
+                        : Await(runtime.ListCapsulesAsync).FirstOrDefault(c => c.Id == id || c.Name == id);
                 }
                 catch (CapsuleException ex) when (ex.Kind != CapsuleErrorKind.EngineUnreachable)
                 {
@@ -91,16 +113,30 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
         }
     }
 
-    private void Remove(EngineRuntime runtime, CapsuleInfo capsule)
+    private bool Selected(CapsuleInfo c)
     {
-        if (!ShouldProcess($"capsule {capsule.Name} ({capsule.Utility} on {capsule.Target}, {capsule.State})", "Remove"))
+        if (OnKubernetes)
+        {
+            return (!Expired || c.Expired) && c.State == "Running" && (Force || Expired || c.Expired);
+        }
+
+        return Expired ? c.Expired : Force || c.Expired || c.State != "running";
+    }
+
+    private void Remove(ICapsuleRuntime runtime, CapsuleInfo capsule)
+    {
+        if (!ShouldProcess($"capsule {capsule.Name} ({capsule.Utility} on {capsule.Target}, {capsule.State})", OnKubernetes ? "Retire" : "Remove"))
         {
             return;
         }
 
         try
         {
-            Await(token => runtime.RemoveCapsuleAsync(capsule.Id, token));
+            var removed = Await(token => runtime.RemoveCapsuleAsync(capsule.Id, token));
+            if (removed && OnKubernetes)
+            {
+                WriteVerbose($"Capsule {capsule.Name} retired: its process is ended; it stays in the pod's spec, terminated, because ephemeral containers cannot be deleted from a pod.");
+            }
         }
         catch (CapsuleException ex) when (ex.Kind != CapsuleErrorKind.EngineUnreachable)
         {

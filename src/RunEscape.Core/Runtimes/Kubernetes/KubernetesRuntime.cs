@@ -1,0 +1,605 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using RunEscape.Lifecycle;
+using RunEscape.Targets;
+
+namespace RunEscape.Runtimes.Kubernetes;
+
+/// <summary>
+/// Capsules on Kubernetes pods as ephemeral containers: PATCH pods/&lt;name&gt;/ephemeralcontainers,
+/// wait on one watch until the capsule terminates, read its log, take the exit code from its
+/// terminated state. Ephemeral containers cannot be removed from a pod; a capsule that is still
+/// running when the call ends is killed through pods/exec and stays in the pod's spec, terminated.
+/// </summary>
+public sealed class KubernetesRuntime : ICapsuleRuntime
+{
+    /// <summary>The annotation kubectl reads to pick a pod's default container.</summary>
+    public const string DefaultContainerAnnotation = "kubectl.kubernetes.io/default-container";
+
+    /// <summary>Environment variables of a capsule that record what it is (ephemeral containers carry no labels of their own).</summary>
+    public const string MarkerVariable = "RUNESCAPE_CAPSULE";
+    public const string UtilityVariable = "RUNESCAPE_UTILITY";
+    public const string OwnerVariable = "RUNESCAPE_OWNER";
+    public const string CreatedVariable = "RUNESCAPE_CREATED";
+    public const string DeadlineVariable = "RUNESCAPE_DEADLINE";
+    public const string VersionVariable = "RUNESCAPE_VERSION";
+    public const string TargetVariable = "RUNESCAPE_TARGET";
+
+    /// <summary>Waiting reasons that will not resolve on their own: fail at once with the reason.</summary>
+    private static readonly HashSet<string> ImageFailures = new(StringComparer.Ordinal) { "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable" };
+    private static readonly HashSet<string> ConfigFailures = new(StringComparer.Ordinal) { "CreateContainerConfigError", "CreateContainerError", "RunContainerError", "PreCreateHookError", "PreStartHookError" };
+
+    private static readonly string[] JoinedNamespaces = { "pid", "net", "ipc" };
+
+    private readonly k8s.Kubernetes _client;
+    private readonly KubernetesOptions _options;
+    private readonly ConcurrentDictionary<string, V1Pod> _resolved = new(StringComparer.Ordinal);
+
+    public KubernetesRuntime(KubernetesOptions options, params DelegatingHandler[] handlers)
+    {
+        _options = options;
+        var config = options.BuildConfiguration();
+        Endpoint = config.Host?.TrimEnd('/') ?? "kubernetes";
+        DefaultNamespace = !string.IsNullOrEmpty(options.Namespace) ? options.Namespace : !string.IsNullOrEmpty(config.Namespace) ? config.Namespace : "default";
+        _client = new k8s.Kubernetes(config, handlers);
+    }
+
+    public string Kind => "kubernetes";
+
+    public string Endpoint { get; }
+
+    /// <summary>The namespace of pods named without one.</summary>
+    public string DefaultNamespace { get; }
+
+    /// <summary>Splits "namespace/pod" (or "pod", in the default namespace).</summary>
+    public (string Namespace, string Pod) Split(string target)
+    {
+        var i = target.IndexOf('/', StringComparison.Ordinal);
+        return i > 0 ? (target[..i], target[(i + 1)..]) : (DefaultNamespace, target);
+    }
+
+    /// <summary>
+    /// Turns pod names, wildcards and a label selector into "namespace/pod" targets.
+    /// A plain name is passed through (a missing pod is reported when it is resolved);
+    /// a wildcard or a selector lists the namespace's pods once.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ExpandPodsAsync(IReadOnlyList<string> pods, string? labelSelector, string? @namespace, CancellationToken cancellationToken)
+    {
+        var ns = string.IsNullOrEmpty(@namespace) ? DefaultNamespace : @namespace;
+        var result = new List<string>();
+        var patterns = pods.Where(p => p.Contains('*', StringComparison.Ordinal) || p.Contains('?', StringComparison.Ordinal)).ToList();
+        foreach (var p in pods.Except(patterns))
+        {
+            result.Add(p.Contains('/', StringComparison.Ordinal) ? p : ns + "/" + p);
+        }
+
+        if (patterns.Count > 0 || (!string.IsNullOrEmpty(labelSelector) && pods.Count == 0))
+        {
+            var list = await Call(() => _client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: string.IsNullOrEmpty(labelSelector) ? null : labelSelector, cancellationToken: cancellationToken), "list", "pods", ns, cancellationToken).ConfigureAwait(false);
+            var regexes = patterns.Select(Glob).ToList();
+            foreach (var pod in list.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
+            {
+                if (regexes.Count == 0 || regexes.Any(r => r.IsMatch(pod.Metadata.Name)))
+                {
+                    result.Add(ns + "/" + pod.Metadata.Name);
+                }
+            }
+
+            if (result.Count == 0)
+            {
+                var what = patterns.Count > 0 ? $"'{string.Join("', '", patterns)}'" : $"selector '{labelSelector}'";
+                throw new CapsuleException(CapsuleErrorKind.TargetNotFound, $"No pod in namespace '{ns}' matches {what}.", patterns.Count > 0 ? patterns[0] : labelSelector, "List the pods with 'kubectl get pods' and check -Namespace.");
+            }
+        }
+
+        return result.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<CapsuleTargetInfo> ResolveTargetAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        var (ns, name) = Split(nameOrId);
+        V1Pod pod;
+        try
+        {
+            pod = await Call(() => _client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken), "get", "pods", ns, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.TargetNotFound,
+                $"No pod named '{name}' exists in namespace '{ns}' at {Endpoint}.",
+                nameOrId,
+                "Check the name with 'kubectl get pods', or pass -Namespace or -Context.",
+                ex);
+        }
+
+        var phase = pod.Status?.Phase ?? "Unknown";
+        if (!string.Equals(phase, "Running", StringComparison.Ordinal))
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.TargetNotRunning,
+                $"Pod '{ns}/{name}' is {phase}, not Running: a capsule can only join a running container's namespaces.",
+                nameOrId,
+                "Wait until the pod is Running ('kubectl get pod " + name + " -n " + ns + "') and try again.");
+        }
+
+        var containers = pod.Spec?.Containers ?? new List<V1Container>();
+        string? container = _options.TargetContainer;
+        if (string.IsNullOrEmpty(container))
+        {
+            container = pod.Metadata.Annotations is { } a && a.TryGetValue(DefaultContainerAnnotation, out var annotated) && !string.IsNullOrEmpty(annotated)
+                ? annotated
+                : containers.FirstOrDefault()?.Name;
+        }
+
+        if (container is null || containers.All(c => c.Name != container))
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.TargetNotFound,
+                $"Pod '{ns}/{name}' has no container named '{container}'; its containers are: {string.Join(", ", containers.Select(c => c.Name))}.",
+                $"{ns}/{name}/{container}",
+                "Pass one of the pod's containers to -TargetContainer.");
+        }
+
+        var status = pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == container);
+        if (status?.State?.Running is null)
+        {
+            var state = status?.State?.Waiting?.Reason ?? (status?.State?.Terminated is not null ? "terminated" : "not running");
+            throw new CapsuleException(
+                CapsuleErrorKind.TargetNotRunning,
+                $"Container '{container}' of pod '{ns}/{name}' is {state}, not running: a capsule can only join a running container's namespaces.",
+                $"{ns}/{name}/{container}",
+                "Wait until the container runs, or pick another with -TargetContainer.");
+        }
+
+        var uid = pod.Metadata.Uid ?? $"{ns}/{name}";
+        _resolved[uid] = pod;
+        return new CapsuleTargetInfo(uid, name, containers.First(c => c.Name == container).Image ?? string.Empty, phase, true, "pod", Kind, Endpoint)
+        {
+            Namespace = ns,
+            Container = container,
+        };
+    }
+
+    public async Task<CapsuleRunOutput> RunCapsuleAsync(CapsuleLaunch launch, CapsuleTimings timings, CancellationToken cancellationToken)
+    {
+        var target = launch.Target;
+        var ns = target.Namespace ?? DefaultNamespace;
+        var pod = target.Name;
+        var container = target.Container ?? throw new InvalidOperationException("A Kubernetes target has a container.");
+        _resolved.TryGetValue(target.Id, out var resolvedPod);
+        var name = EphemeralName(launch);
+        var capsule = BuildCapsule(launch, name, container, resolvedPod);
+        var body = "{\"spec\":{\"ephemeralContainers\":[" + KubernetesJson.Serialize(capsule) + "]}}";
+
+        var injected = false;
+        var terminated = false;
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            V1Pod patched;
+            try
+            {
+                patched = await Call(
+                    () => _client.CoreV1.PatchNamespacedPodEphemeralcontainersAsync(new V1Patch(body, V1Patch.PatchType.StrategicMergePatch), pod, ns, cancellationToken: cancellationToken),
+                    "patch",
+                    "pods/ephemeralcontainers",
+                    ns,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                var message = StatusMessage(ex);
+                if (message.Contains($"\"{pod}\" not found", StringComparison.Ordinal))
+                {
+                    throw new CapsuleException(CapsuleErrorKind.TargetNotFound, $"Pod '{ns}/{pod}' disappeared before the capsule could be attached: {message}", pod, "Check the pod with 'kubectl get pods'.", ex);
+                }
+
+                throw new CapsuleException(
+                    CapsuleErrorKind.NotSupported,
+                    $"The API server at {Endpoint} has no pods/ephemeralcontainers subresource (404: {message}): ephemeral containers are disabled or the cluster is older than Kubernetes 1.23.",
+                    Endpoint,
+                    "Use a cluster where ephemeral containers are enabled (Kubernetes 1.25+ enables them always).",
+                    ex);
+            }
+            catch (HttpOperationException ex) when ((int)ex.Response.StatusCode == 422)
+            {
+                throw new CapsuleException(CapsuleErrorKind.EngineRejected, $"The API server refused the capsule for pod '{ns}/{pod}': {StatusMessage(ex)}", pod, "Read the API server's message above.", ex);
+            }
+            finally
+            {
+                timings.Inject = sw.Elapsed;
+            }
+
+            injected = true;
+            sw.Restart();
+            var exitCode = await WaitForTerminationAsync(ns, pod, name, patched.Metadata.ResourceVersion, timings, sw, cancellationToken).ConfigureAwait(false);
+            terminated = true;
+
+            sw.Restart();
+            string log;
+            using (var stream = await Call(() => _client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: name, cancellationToken: cancellationToken), "get", "pods/log", ns, cancellationToken).ConfigureAwait(false))
+            using (var reader = new StreamReader(stream, Encoding.UTF8))
+            {
+                log = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            timings.Collect = sw.Elapsed;
+            return new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log, string.Empty, JoinedNamespaces) { CapsuleName = name };
+        }
+        finally
+        {
+            if (injected && !terminated)
+            {
+                // Cancelled, timed out or failed while the capsule may still run: kill its process.
+                var sw = Stopwatch.StartNew();
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                try
+                {
+                    await KillAsync(ns, pod, name, capsule, cts.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is CapsuleException or HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
+                {
+                    // Best effort: the capsule's own deadline (timeout -s KILL) ends it anyway.
+                }
+
+                timings.Remove = sw.Elapsed;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<CapsuleInfo>> ListCapsulesAsync(CancellationToken cancellationToken)
+    {
+        var ns = DefaultNamespace;
+        var list = await Call(() => _client.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: cancellationToken), "list", "pods", ns, cancellationToken).ConfigureAwait(false);
+        var result = new List<CapsuleInfo>();
+        foreach (var pod in list.Items)
+        {
+            foreach (var ec in pod.Spec?.EphemeralContainers ?? new List<V1EphemeralContainer>())
+            {
+                var env = (ec.Env ?? new List<V1EnvVar>()).Where(e => e.Name is not null).GroupBy(e => e.Name).ToDictionary(g => g.Key, g => g.First().Value ?? string.Empty, StringComparer.Ordinal);
+                if (!env.ContainsKey(MarkerVariable))
+                {
+                    continue;
+                }
+
+                var status = pod.Status?.EphemeralContainerStatuses?.FirstOrDefault(s => s.Name == ec.Name);
+                result.Add(new CapsuleInfo
+                {
+                    Id = $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}/{ec.Name}",
+                    Name = ec.Name,
+                    Target = pod.Metadata.Name,
+                    Utility = env.GetValueOrDefault(UtilityVariable, string.Empty),
+                    State = StateOf(status),
+                    Created = ParseTime(env.GetValueOrDefault(CreatedVariable)),
+                    Deadline = ParseTime(env.GetValueOrDefault(DeadlineVariable)),
+                    Owner = env.GetValueOrDefault(OwnerVariable),
+                    Engine = Kind,
+                    Endpoint = Endpoint,
+                });
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Retires a capsule: kills its process if it still runs. Ephemeral containers cannot be
+    /// deleted from a pod; the terminated capsule stays in the pod's spec until the pod goes.
+    /// The id is namespace/pod/capsule (as Get-Capsule lists it), or pod/capsule in the default namespace.
+    /// </summary>
+    public async Task<bool> RemoveCapsuleAsync(string id, CancellationToken cancellationToken)
+    {
+        var parts = id.Split('/');
+        var (ns, pod, name) = parts.Length switch
+        {
+            3 => (parts[0], parts[1], parts[2]),
+            2 => (DefaultNamespace, parts[0], parts[1]),
+            _ => throw new CapsuleException(CapsuleErrorKind.InvalidArgument, $"'{id}' is not a pod capsule id; pass namespace/pod/capsule as Get-Capsule lists it.", id, "Take the Id from Get-Capsule."),
+        };
+        V1Pod current;
+        try
+        {
+            current = await Call(() => _client.CoreV1.ReadNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken), "get", "pods", ns, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        var ec = current.Spec?.EphemeralContainers?.FirstOrDefault(c => c.Name == name);
+        if (ec is null)
+        {
+            return false;
+        }
+
+        if (ec.Env?.Any(e => e.Name == MarkerVariable) != true)
+        {
+            throw new CapsuleException(CapsuleErrorKind.InvalidArgument, $"Ephemeral container '{name}' of pod '{ns}/{pod}' is not a capsule; Remove-Capsule retires only RunEscape's capsules.", id, "Leave other ephemeral containers to whoever started them.");
+        }
+
+        var status = current.Status?.EphemeralContainerStatuses?.FirstOrDefault(s => s.Name == name);
+        if (status?.State?.Running is not null)
+        {
+            await KillAsync(ns, pod, name, ec, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>capsule-&lt;utility&gt;-&lt;suffix&gt;, a DNS label (the suffix is the launch name's last segment).</summary>
+    internal static string EphemeralName(CapsuleLaunch launch)
+    {
+        var suffix = launch.Name[(launch.Name.LastIndexOf('-') + 1)..];
+        var raw = $"capsule-{launch.Utility}-{suffix}".ToLowerInvariant();
+        var safe = new string(raw.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '-').ToArray());
+        return safe.Length > 63 ? safe[..54] + "-" + suffix : safe;
+    }
+
+    /// <summary>The ephemeral container: argv without a shell, the target's user, no privileges beyond the catalog's capabilities.</summary>
+    internal static V1EphemeralContainer BuildCapsule(CapsuleLaunch launch, string name, string container, V1Pod? pod)
+    {
+        var targetSecurity = pod?.Spec?.Containers?.FirstOrDefault(c => c.Name == container)?.SecurityContext;
+        var env = launch.Environment.Select(kv => new V1EnvVar { Name = kv.Key, Value = kv.Value }).ToList();
+        env.Add(new V1EnvVar { Name = MarkerVariable, Value = "true" });
+        env.Add(new V1EnvVar { Name = UtilityVariable, Value = launch.Utility });
+        env.Add(new V1EnvVar { Name = TargetVariable, Value = container });
+        AddLabel(env, OwnerVariable, launch.Labels, CapsuleLabels.Owner);
+        AddLabel(env, CreatedVariable, launch.Labels, CapsuleLabels.Created);
+        AddLabel(env, DeadlineVariable, launch.Labels, CapsuleLabels.Deadline);
+        AddLabel(env, VersionVariable, launch.Labels, CapsuleLabels.Version);
+        return new V1EphemeralContainer
+        {
+            Name = name,
+            Image = launch.Image,
+            Command = new List<string> { launch.Command[0] },
+            Args = launch.Command.Skip(1).ToList(),
+            Env = env,
+            TargetContainerName = container,
+            Stdin = false,
+            StdinOnce = false,
+            Tty = false,
+            TerminationMessagePolicy = "File",
+            ImagePullPolicy = "IfNotPresent",
+            SecurityContext = new V1SecurityContext
+            {
+                RunAsUser = targetSecurity?.RunAsUser,
+                RunAsGroup = targetSecurity?.RunAsGroup,
+                RunAsNonRoot = targetSecurity?.RunAsNonRoot,
+                AllowPrivilegeEscalation = false,
+                Privileged = false,
+                ReadOnlyRootFilesystem = true,
+                Capabilities = new V1Capabilities { Drop = new List<string> { "ALL" }, Add = launch.Capabilities.Count > 0 ? launch.Capabilities.ToList() : null },
+                SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+            },
+        };
+    }
+
+    private static void AddLabel(List<V1EnvVar> env, string variable, IReadOnlyDictionary<string, string> labels, string label)
+    {
+        if (labels.TryGetValue(label, out var value))
+        {
+            env.Add(new V1EnvVar { Name = variable, Value = value });
+        }
+    }
+
+    /// <summary>One watch on the pod, resumed from the last resource version only if the server ends it; no polling.</summary>
+    private async Task<int> WaitForTerminationAsync(string ns, string pod, string name, string? resourceVersion, CapsuleTimings timings, Stopwatch sw, CancellationToken cancellationToken)
+    {
+        var rv = resourceVersion;
+        var started = false;
+        while (true)
+        {
+            var watch = _client.CoreV1.WatchListNamespacedPodAsync(
+                ns,
+                fieldSelector: "metadata.name=" + pod,
+                resourceVersion: rv,
+                allowWatchBookmarks: true,
+                cancellationToken: cancellationToken);
+            try
+            {
+                await foreach (var (type, obj) in watch.ConfigureAwait(false))
+                {
+                    if (type == WatchEventType.Error)
+                    {
+                        // e.g. 410 Gone: the resource version is too old; start again from now.
+                        rv = null;
+                        break;
+                    }
+
+                    if (type == WatchEventType.Deleted)
+                    {
+                        throw new CapsuleException(CapsuleErrorKind.TargetNotFound, $"Pod '{ns}/{pod}' was deleted while the '{name}' capsule ran.", pod, "Run the capsule again against a running pod.");
+                    }
+
+                    rv = obj.Metadata?.ResourceVersion ?? rv;
+                    if (type == WatchEventType.Bookmark)
+                    {
+                        continue;
+                    }
+
+                    var status = obj.Status?.EphemeralContainerStatuses?.FirstOrDefault(s => s.Name == name);
+                    if (status?.State is not { } state)
+                    {
+                        continue;
+                    }
+
+                    if (state.Waiting is { Reason: { } reason } waiting)
+                    {
+                        FailFast(ns, pod, name, obj, reason, waiting.Message);
+                    }
+
+                    if (!started && (state.Running is not null || state.Terminated is not null))
+                    {
+                        started = true;
+                        timings.Start = sw.Elapsed;
+                        sw.Restart();
+                    }
+
+                    if (state.Terminated is { } done)
+                    {
+                        timings.Run = sw.Elapsed;
+                        return done.ExitCode;
+                    }
+                }
+            }
+            catch (HttpOperationException ex)
+            {
+                throw Map(ex, "watch", "pods", ns);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
+            {
+                throw Unreachable(ex);
+            }
+
+            // The server ended the watch (its timeout) or asked for a resync: resume it.
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static void FailFast(string ns, string pod, string name, V1Pod obj, string reason, string? message)
+    {
+        var image = obj.Spec?.EphemeralContainers?.FirstOrDefault(c => c.Name == name)?.Image ?? string.Empty;
+        var detail = string.IsNullOrWhiteSpace(message) ? reason : $"{reason}: {message}";
+        if (ImageFailures.Contains(reason))
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.ImageNotFound,
+                $"The cluster cannot pull the capsule image '{image}' for pod '{ns}/{pod}' ({detail}).",
+                image,
+                "Push the capsule images to a registry the cluster can pull from ('./build.ps1 Capsules -Push -Registry <registry>') and pass -Registry or set RUNESCAPE_REGISTRY.");
+        }
+
+        if (ConfigFailures.Contains(reason))
+        {
+            var policy = message?.Contains("runAsNonRoot", StringComparison.OrdinalIgnoreCase) == true || message?.Contains("non-root", StringComparison.OrdinalIgnoreCase) == true;
+            throw new CapsuleException(
+                policy ? CapsuleErrorKind.PolicyRejected : CapsuleErrorKind.EngineRejected,
+                $"The kubelet cannot start the '{name}' capsule in pod '{ns}/{pod}' ({detail}).",
+                $"{ns}/{pod}/{name}",
+                policy ? "The target runs as non-root but its user is not numeric in the pod spec: set securityContext.runAsUser on the target container." : "Read the kubelet's reason above ('kubectl describe pod').");
+        }
+    }
+
+    /// <summary>Kills the capsule's process through pods/exec: pkill the exact argv (the deadline wrapper and the utility).</summary>
+    private async Task KillAsync(string ns, string pod, string name, V1EphemeralContainer capsule, CancellationToken cancellationToken)
+    {
+        var argv = (capsule.Command ?? new List<string>()).Concat(capsule.Args ?? new List<string>()).ToList();
+        var wrapped = argv.Count > 4 && argv[0] == "timeout" ? argv.Skip(4).ToList() : argv;
+        var pattern = "(" + Regex.Escape(string.Join(' ', argv.Take(argv.Count - wrapped.Count))).Replace("\\ ", " ", StringComparison.Ordinal) + " )?"
+            + Regex.Escape(string.Join(' ', wrapped)).Replace("\\ ", " ", StringComparison.Ordinal);
+        var command = new[] { "pkill", "-KILL", "-x", "-f", pattern };
+        try
+        {
+            await _client.NamespacedPodExecAsync(pod, ns, name, command, false, static (_, _, _) => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex)
+        {
+            throw Map(ex, "create", "pods/exec", ns);
+        }
+        catch (KubernetesException ex)
+        {
+            throw new CapsuleException(CapsuleErrorKind.EngineRejected, $"Killing the '{name}' capsule in pod '{ns}/{pod}' failed: {ex.Status?.Message ?? ex.Message}", $"{ns}/{pod}/{name}", "Its own deadline ends it; check it with Get-Capsule.", ex);
+        }
+    }
+
+    private static string StateOf(V1ContainerStatus? status) => status?.State switch
+    {
+        { Running: not null } => "Running",
+        { Terminated: { } t } => string.Create(CultureInfo.InvariantCulture, $"Terminated ({t.ExitCode})"),
+        { Waiting: { } w } => "Waiting (" + w.Reason + ")",
+        _ => "Pending",
+    };
+
+    private static Regex Glob(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);
+
+    private static DateTimeOffset? ParseTime(string? value) =>
+        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+
+    private static string StatusMessage(HttpOperationException ex)
+    {
+        var content = ex.Response?.Content;
+        if (string.IsNullOrWhiteSpace(content))
+        {
+            return ex.Message;
+        }
+
+        try
+        {
+            var status = KubernetesJson.Deserialize<V1Status>(content);
+            return status?.Message ?? content.Trim();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return content.Trim();
+        }
+    }
+
+    /// <summary>Maps API errors: 403 names the verb and resource RunEscape lacks, or surfaces Pod Security's message.</summary>
+    private CapsuleException Map(HttpOperationException ex, string verb, string resource, string ns)
+    {
+        var message = StatusMessage(ex);
+        return (int)ex.Response.StatusCode switch
+        {
+            403 when message.Contains("violates PodSecurity", StringComparison.Ordinal) => new CapsuleException(
+                CapsuleErrorKind.PolicyRejected,
+                $"Pod Security admission refused the capsule in namespace '{ns}': {message}",
+                ns,
+                "Use a capsule the namespace's Pod Security level allows (see docs/kubernetes.md), or run the target as non-root so the capsule can run as its user.",
+                ex),
+            403 => new CapsuleException(
+                CapsuleErrorKind.PermissionDenied,
+                $"RunEscape may not '{verb}' '{resource}' in namespace '{ns}': {message}",
+                $"{verb} {resource}",
+                $"Grant the verb '{verb}' on '{resource}' in namespace '{ns}' (the minimal Role is in docs/kubernetes.md).",
+                ex),
+            401 => new CapsuleException(CapsuleErrorKind.PermissionDenied, $"The API server at {Endpoint} did not accept the credentials: {message}", Endpoint, "Refresh the kubeconfig's credentials ('kubectl auth whoami').", ex),
+            _ => new CapsuleException(
+                CapsuleErrorKind.EngineRejected,
+                $"The API server at {Endpoint} refused '{verb}' on '{resource}' ({(int)ex.Response.StatusCode}): {message}",
+                Endpoint,
+                "Read the API server's message above.",
+                ex),
+        };
+    }
+
+    private CapsuleException Unreachable(Exception ex) => new(
+        CapsuleErrorKind.EngineUnreachable,
+        $"The Kubernetes API server at {Endpoint} cannot be reached: {ex.GetBaseException().Message}",
+        Endpoint,
+        "Check the cluster is up and the kubeconfig's server address ('kubectl cluster-info'), or pass -Context or -Kubeconfig.",
+        ex);
+
+    /// <summary>Maps transport failures to EngineUnreachable and 403s to PermissionDenied/PolicyRejected; 404 and 422 pass through for the caller.</summary>
+    private async Task<T> Call<T>(Func<Task<T>> call, string verb, string resource, string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is not HttpStatusCode.NotFound and not (HttpStatusCode)422)
+        {
+            throw Map(ex, verb, resource, ns);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
+        {
+            throw Unreachable(ex);
+        }
+    }
+
+    private static bool IsTransportFailure(Exception ex) =>
+        ex is HttpRequestException or SocketException or IOException or TimeoutException
+        || ex.InnerException is { } inner && IsTransportFailure(inner)
+        || ex is TaskCanceledException { InnerException: TimeoutException };
+}

@@ -1,0 +1,368 @@
+using System.Diagnostics;
+using k8s.Models;
+using RunEscape.Catalog;
+using RunEscape.KubeApiDouble;
+using RunEscape.Lifecycle;
+using RunEscape.Parsers;
+using RunEscape.Runtimes.Kubernetes;
+using RunEscape.Tests.Integration;
+
+namespace RunEscape.Tests.Kubernetes;
+
+/// <summary>One API double and one running sample pod (web-1) shared by the tests of the class.</summary>
+public sealed class KubeDoubleFixture : IAsyncLifetime
+{
+    public const string Pod = "web-1";
+
+    /// <summary>
+    /// A registry prefix under which the procps capsule is tagged with pkill added. src/capsules/procps
+    /// carries pkill now, but the shared capsule tags on this machine are rebuilt by every worktree;
+    /// the kill tests use this private tag so they do not depend on whose build ran last.
+    /// </summary>
+    public const string KillRegistry = "kdbl.local";
+
+    public KubeApiServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var engine = TestEngines.All.TryGetValue("docker", out var docker) ? docker : TestEngines.All.Values.First();
+        Server = await KubeApiServer.StartAsync(engine);
+        await Server.CreatePodAsync("default", Pod, new[] { new KubeApiServer.ContainerSpec("app", TestEngines.SampleImage) }, new Dictionary<string, string> { ["app"] = "web" });
+        await BuildKillImageAsync();
+        await Task.Delay(2000); // let the burner accumulate CPU time
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Docker("rmi", "-f", KillImage);
+    }
+
+    private static string KillImage => $"{KillRegistry}/runescape/capsule-procps:{TestEngines.Version}";
+
+    private static async Task BuildKillImageAsync()
+    {
+        var dir = Directory.CreateTempSubdirectory("kdbl-kill-");
+        try
+        {
+            File.Copy("/usr/bin/pgrep", Path.Combine(dir.FullName, "pkill"));
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "Dockerfile"), $"FROM runescape/capsule-procps:{TestEngines.Version}\nCOPY pkill /usr/bin/pkill\n");
+            await Docker("build", "-q", "-t", KillImage, dir.FullName);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    private static async Task Docker(params string[] args)
+    {
+        var psi = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0 && args[0] != "rmi")
+        {
+            throw new InvalidOperationException($"docker {string.Join(' ', args)}: {await err}");
+        }
+    }
+}
+
+/// <summary>
+/// Capsules on Kubernetes pods, through real HTTP against the API double, whose pods and ephemeral
+/// containers are containers on the local engine. The double enforces the documented Role.
+/// </summary>
+[Trait("Category", "Kubernetes")]
+public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
+{
+    private readonly KubeDoubleFixture _fixture;
+
+    public KubernetesCapsuleTests(KubeDoubleFixture fixture)
+    {
+        _fixture = fixture;
+        Server.Role = Role.RunEscape;
+        Server.EphemeralContainersEnabled = true;
+        Server.SetPodSecurity("default", "privileged");
+    }
+
+    private KubeApiServer Server => _fixture.Server;
+
+    private KubernetesRuntime Runtime(string? targetContainer = null) =>
+        new(new KubernetesOptions { Kubeconfig = Server.KubeconfigPath, TargetContainer = targetContainer });
+
+    private async Task<CapsuleResult> InvokeAsync(string target, string utility = "top", IReadOnlyList<string>? args = null, TimeSpan? timeout = null, string? registry = null, string? targetContainer = null, CancellationToken cancellationToken = default)
+    {
+        using var runtime = Runtime(targetContainer);
+        var invoker = new CapsuleInvoker(runtime, CapsuleCatalog.Builtin);
+        return await invoker.InvokeAsync(
+            new CapsuleRequest { Utility = utility, Target = target, ArgumentList = args ?? Array.Empty<string>(), Timeout = timeout, Registry = registry },
+            cancellationToken);
+    }
+
+    [Fact]
+    public async Task Top_on_a_pod_sees_the_target_containers_processes_and_the_burner_sorts_first()
+    {
+        var result = await InvokeAsync(KubeDoubleFixture.Pod);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("kubernetes", result.Engine);
+        Assert.Matches("^capsule-top-[0-9a-f]{8}$", result.CapsuleName);
+        var processes = result.Items.Cast<TopProcess>().ToList();
+        var sorted = processes.OrderByDescending(p => p.CPU).ToList();
+        Assert.Equal("md5sum /dev/zero", sorted[0].Command);
+        // Strictly ahead of the rest (the machine is shared, so no absolute CPU share is asserted).
+        Assert.True(sorted[0].CPU > sorted[1].CPU, $"burner CPU {sorted[0].CPU} is not above {sorted[1].Command} at {sorted[1].CPU}");
+
+        // The ephemeral container joined the target container's PID namespace: its PID 1 is listed.
+        var init = Assert.Single(processes, p => p.PID == 1);
+        Assert.StartsWith("/usr/bin/xargs -a /etc/sample/jobs", init.Command, StringComparison.Ordinal);
+        Assert.All(result.Records, r => Assert.Equal(KubeDoubleFixture.Pod, r.Target));
+
+        // The capsule is in the pod's spec with the target container and no privileges, terminated with 0.
+        var pod = Server.Pods.Get("default", KubeDoubleFixture.Pod)!.Pod;
+        var ec = Assert.Single(pod.Spec.EphemeralContainers, c => c.Name == result.CapsuleName);
+        Assert.Equal("app", ec.TargetContainerName);
+        Assert.False(ec.Stdin ?? false);
+        Assert.False(ec.Tty ?? false);
+        Assert.Equal(new[] { "ALL" }, ec.SecurityContext.Capabilities.Drop);
+        Assert.False(ec.SecurityContext.AllowPrivilegeEscalation);
+        Assert.Contains(ec.Env, e => e.Name == KubernetesRuntime.UtilityVariable && e.Value == "top");
+        Assert.Contains(ec.Env, e => e.Name == KubernetesRuntime.DeadlineVariable && DateTimeOffset.Parse(e.Value, System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow);
+        Assert.Equal(0, pod.Status.EphemeralContainerStatuses.Single(s => s.Name == result.CapsuleName).State.Terminated.ExitCode);
+    }
+
+    [Fact]
+    public async Task One_invocation_makes_four_requests_however_long_the_utility_runs()
+    {
+        Server.ClearRequests();
+        var sw = Stopwatch.StartNew();
+        await InvokeAsync(KubeDoubleFixture.Pod, args: new[] { "-d", "0.2", "-n", "1" });
+        var shortTime = sw.Elapsed;
+        var shortRun = Server.Requests.ToList();
+
+        Server.ClearRequests();
+        sw.Restart();
+        await InvokeAsync(KubeDoubleFixture.Pod, args: new[] { "-d", "1", "-n", "4" });
+        var longTime = sw.Elapsed;
+        var longRun = Server.Requests.ToList();
+
+        Assert.True(longTime - shortTime > TimeSpan.FromSeconds(2), $"the long run ({longTime}) should take 3 s more than the short one ({shortTime})");
+        var expected = new[] { "get pods", "patch pods/ephemeralcontainers", "watch pods", "get pods/log" };
+        Assert.Equal(expected, shortRun.Select(r => r.Verb + " " + r.Resource));
+        Assert.Equal(expected, longRun.Select(r => r.Verb + " " + r.Resource));
+    }
+
+    [Fact]
+    public async Task Listing_shows_the_capsule_terminated_and_removing_a_running_capsule_kills_it()
+    {
+        using var runtime = Runtime();
+        var invoker = new CapsuleInvoker(runtime, CapsuleCatalog.Builtin);
+        var run = invoker.InvokeAsync(new CapsuleRequest { Utility = "top", Target = KubeDoubleFixture.Pod, ArgumentList = new[] { "-d", "1", "-n", "1000" }, Timeout = TimeSpan.FromSeconds(60), Registry = KubeDoubleFixture.KillRegistry }, CancellationToken.None);
+
+        CapsuleInfo? running = null;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (running is null && DateTime.UtcNow < deadline)
+        {
+            running = (await runtime.ListCapsulesAsync(CancellationToken.None)).FirstOrDefault(c => c.State == "Running");
+            await Task.Delay(200);
+        }
+
+        Assert.NotNull(running);
+        Assert.Equal("top", running.Utility);
+        Assert.Equal(KubeDoubleFixture.Pod, running.Target);
+        Assert.Equal($"default/{KubeDoubleFixture.Pod}/{running.Name}", running.Id);
+
+        Assert.True(await runtime.RemoveCapsuleAsync(running.Id, CancellationToken.None));
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(137, result.ExitCode);
+
+        var after = (await runtime.ListCapsulesAsync(CancellationToken.None)).Single(c => c.Id == running.Id);
+        Assert.Equal("Terminated (137)", after.State);
+        Assert.False(await runtime.RemoveCapsuleAsync($"default/{KubeDoubleFixture.Pod}/capsule-none-00000000", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_timeout_kills_the_capsule_through_exec()
+    {
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod, args: new[] { "-d", "1", "-n", "1000" }, timeout: TimeSpan.FromSeconds(3), registry: KubeDoubleFixture.KillRegistry));
+        Assert.Equal(CapsuleErrorKind.Timeout, ex.Kind);
+        Assert.Equal(KubeDoubleFixture.Pod, ex.Target);
+
+        // Killed by pkill through pods/exec, well before its own deadline (3 s + 5 s).
+        Assert.Contains(Server.Requests, r => r.Verb == "create" && r.Resource == "pods/exec");
+        var kill = Server.Execs[^1];
+        Assert.Equal("pkill", kill.Command[0]);
+        Assert.StartsWith("capsule-top-", kill.Container, StringComparison.Ordinal);
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        V1ContainerStatus? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = Server.Pods.Get("default", KubeDoubleFixture.Pod)!.Pod.Status.EphemeralContainerStatuses.Last();
+            if (last.State.Terminated is not null)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(137, last?.State.Terminated?.ExitCode);
+    }
+
+    [Fact]
+    public async Task Unknown_pod_is_TargetNotFound()
+    {
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync("no-such-pod"));
+        Assert.Equal(CapsuleErrorKind.TargetNotFound, ex.Kind);
+        Assert.Equal("no-such-pod", ex.Target);
+        Assert.Contains("No pod named 'no-such-pod' exists in namespace 'default'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pending_pod_is_TargetNotRunning()
+    {
+        await Server.CreatePodAsync("default", "pending-1", new[] { new KubeApiServer.ContainerSpec("app", TestEngines.SampleImage) }, start: false);
+        try
+        {
+            var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync("pending-1"));
+            Assert.Equal(CapsuleErrorKind.TargetNotRunning, ex.Kind);
+            Assert.Contains("Pod 'default/pending-1' is Pending, not Running", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(Server.Requests, r => r.Path.EndsWith("/pending-1/ephemeralcontainers", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await Server.DeletePodAsync("default", "pending-1");
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_target_container_is_TargetNotFound_with_the_pods_containers()
+    {
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod, targetContainer: "nope"));
+        Assert.Equal(CapsuleErrorKind.TargetNotFound, ex.Kind);
+        Assert.Equal("default/web-1/nope", ex.Target);
+        Assert.Contains("has no container named 'nope'; its containers are: app", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Disabled_ephemeral_containers_are_NotSupported()
+    {
+        Server.EphemeralContainersEnabled = false;
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod));
+        Assert.Equal(CapsuleErrorKind.NotSupported, ex.Kind);
+        Assert.Contains("no pods/ephemeralcontainers subresource (404", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("get", "pods")]
+    [InlineData("patch", "pods/ephemeralcontainers")]
+    [InlineData("watch", "pods")]
+    [InlineData("get", "pods/log")]
+    public async Task Each_verb_of_the_Role_is_needed_and_its_absence_is_named(string verb, string resource)
+    {
+        Server.Role = Role.RunEscape.Without(verb, resource);
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod));
+        Assert.Equal(CapsuleErrorKind.PermissionDenied, ex.Kind);
+        Assert.Equal($"{verb} {resource}", ex.Target);
+        Assert.Contains($"RunEscape may not '{verb}' '{resource}' in namespace 'default'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"cannot {verb} resource \"{resource}\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pod_Security_rejection_surfaces_the_API_message()
+    {
+        Server.SetPodSecurity("default", "restricted");
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod));
+        Assert.Equal(CapsuleErrorKind.PolicyRejected, ex.Kind);
+        Assert.Contains("violates PodSecurity \"restricted:latest\": runAsNonRoot != true", ex.Message, StringComparison.Ordinal);
+        // Everything else the restricted level asks of the capsule is already set.
+        Assert.DoesNotContain("allowPrivilegeEscalation", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("seccompProfile", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("capabilities", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Baseline_Pod_Security_admits_the_top_capsule()
+    {
+        Server.SetPodSecurity("default", "baseline");
+        var result = await InvokeAsync(KubeDoubleFixture.Pod);
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task An_image_the_cluster_cannot_pull_fails_fast_with_the_reason()
+    {
+        var sw = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod, registry: "registry.invalid:5000", timeout: TimeSpan.FromSeconds(30)));
+        Assert.Equal(CapsuleErrorKind.ImageNotFound, ex.Kind);
+        Assert.Equal($"registry.invalid:5000/runescape/capsule-procps:{TestEngines.Version}", ex.Target);
+        Assert.Contains("(ErrImagePull: failed to pull", ex.Message, StringComparison.Ordinal);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_runAsNonRoot_target_with_a_root_image_fails_fast_with_CreateContainerConfigError()
+    {
+        var entry = Server.Pods.Get("default", KubeDoubleFixture.Pod)!;
+        Server.Pods.Update(entry, p => p.Spec.Containers[0].SecurityContext = new V1SecurityContext { RunAsNonRoot = true });
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            var ex = await Assert.ThrowsAsync<CapsuleException>(() => InvokeAsync(KubeDoubleFixture.Pod));
+            Assert.Equal(CapsuleErrorKind.PolicyRejected, ex.Kind);
+            Assert.Contains("CreateContainerConfigError: container has runAsNonRoot and image will run as root", ex.Message, StringComparison.Ordinal);
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
+        }
+        finally
+        {
+            Server.Pods.Update(entry, p => p.Spec.Containers[0].SecurityContext = null);
+        }
+    }
+
+    [Fact]
+    public async Task An_unreachable_API_server_is_EngineUnreachable()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kube-unreachable-{Guid.NewGuid():N}.kubeconfig");
+        var closed = new Uri("http://127.0.0.1:" + FreePort());
+        await File.WriteAllTextAsync(path, Server.Kubeconfig().Replace(Server.Url.ToString().TrimEnd('/'), closed.ToString().TrimEnd('/'), StringComparison.Ordinal));
+        try
+        {
+            using var runtime = new KubernetesRuntime(new KubernetesOptions { Kubeconfig = path });
+            var invoker = new CapsuleInvoker(runtime, CapsuleCatalog.Builtin);
+            var ex = await Assert.ThrowsAsync<CapsuleException>(() => invoker.InvokeAsync(new CapsuleRequest { Utility = "top", Target = "web-1" }, CancellationToken.None));
+            Assert.Equal(CapsuleErrorKind.EngineUnreachable, ex.Kind);
+            Assert.Equal(closed.ToString().TrimEnd('/'), ex.Target);
+            Assert.Contains("cannot be reached", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Wildcards_and_selectors_expand_to_pods_of_the_namespace()
+    {
+        using var runtime = Runtime();
+        Assert.Equal(new[] { "default/web-1" }, await runtime.ExpandPodsAsync(new[] { "web-*" }, null, null, CancellationToken.None));
+        Assert.Equal(new[] { "default/web-1" }, await runtime.ExpandPodsAsync(Array.Empty<string>(), "app=web", null, CancellationToken.None));
+        Assert.Equal(new[] { "other/web-2" }, await runtime.ExpandPodsAsync(new[] { "web-2" }, null, "other", CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => runtime.ExpandPodsAsync(Array.Empty<string>(), "app=none", null, CancellationToken.None));
+        Assert.Equal(CapsuleErrorKind.TargetNotFound, ex.Kind);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
