@@ -170,6 +170,8 @@ function Invoke-Build {
     }
     $manifest = (Get-Content -Raw (Join-Path $Root 'module/RunEscape.psd1')).Replace('{{Version}}', $Version)
     Set-Content -Path (Join-Path $ModuleOut 'RunEscape.psd1') -Value $manifest -NoNewline
+    # Offline help: docs/cmdlets/*.md and docs/about_*.md → en-US MAML and about topics.
+    & (Join-Path $Root 'src/RunEscape.PowerShell/help/ConvertTo-MamlHelp.ps1') -DocsDirectory (Join-Path $Root 'docs') -OutputDirectory (Join-Path $ModuleOut 'en-US')
     Remove-Item -Recurse -Force $publish
     Write-Host "Module: $ModuleOut"
     $script:Done['Build'] = $true

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RunEscape.PowerShell.Completion;
 using RunEscape.Catalog;
 using RunEscape.Lifecycle;
 using RunEscape.Parsing;
@@ -20,12 +21,14 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     /// <summary>The catalog utility to run, e.g. top.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UtilityCompleter))]
     public string Utility { get; set; } = string.Empty;
 
     /// <summary>The target container, by name or id.</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = ContainerSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("ContainerName", "Name")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
     public string[] Container { get; set; } = Array.Empty<string>();
 
     /// <summary>The engine API endpoint. Default: DOCKER_HOST, then the Docker socket, then the Podman socket.</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RunEscape.PowerShell.Completion;
 using RunEscape.Runtimes.Engine;
 
 namespace RunEscape.PowerShell.Commands;
@@ -17,6 +18,7 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("CapsuleId", "Name")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CapsuleCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
     /// <summary>The engine API endpoint. Default: DOCKER_HOST, then the Docker socket, then the Podman socket.</summary>
