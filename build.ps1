@@ -11,6 +11,7 @@
       Test       Run the xunit and Pester suites against real Docker Engine and Podman; prints 'N passed, N failed'.
       Demo       Start a sample target with no shell or tools and run a top capsule against it.
       Benchmark  Wall time of Invoke-Capsule -Utility top beside the same capsule run with the docker CLI.
+      Package    out/package: RunEscape.<version>.nupkg (Install-PSResource / Install-Module from a local repository) and RunEscape.zip (Azure Automation).
       Clean      Remove build output.
 
 .EXAMPLE
@@ -22,7 +23,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0, ValueFromRemainingArguments)]
-    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'Clean')]
+    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -177,6 +178,31 @@ function Invoke-Build {
     $script:Done['Build'] = $true
 }
 
+function Invoke-Package {
+    if ($script:Done['Package']) { return }
+    Invoke-Build
+    $package = Join-Path $OutDir 'package'
+    Remove-Item -Recurse -Force $package -ErrorAction SilentlyContinue
+    $null = New-Item -ItemType Directory -Force -Path $package
+    Write-Step "Package $Version"
+    # The .nupkg in the PowerShell Gallery layout (nuspec and module files at the root), made by
+    # Publish-PSResource into a local file repository. The child pwsh gets its own repository
+    # store (XDG_DATA_HOME), so the user's registered repositories are not touched.
+    $store = Join-Path $OutDir 'psresourceget'
+    Remove-Item -Recurse -Force $store -ErrorAction SilentlyContinue
+    $publish = "`$ErrorActionPreference = 'Stop'; Register-PSResourceRepository -Name RunEscapeBuild -Uri '$package' -Trusted; Publish-PSResource -Path '$ModuleOut' -Repository RunEscapeBuild -SkipDependenciesCheck"
+    $saved = $env:XDG_DATA_HOME
+    try {
+        $env:XDG_DATA_HOME = $store
+        Invoke-Native (Get-PwshPath) -NoProfile -NonInteractive -Command $publish
+    }
+    finally { $env:XDG_DATA_HOME = $saved; Remove-Item -Recurse -Force $store -ErrorAction SilentlyContinue }
+    # Azure Automation imports a zip named after the module with the module folder at its root.
+    Compress-Archive -Path $ModuleOut -DestinationPath (Join-Path $package 'RunEscape.zip') -Force
+    Get-ChildItem $package | ForEach-Object { Write-Host ("{0}  {1:N0} bytes" -f $_.FullName, $_.Length) }
+    $script:Done['Package'] = $true
+}
+
 function New-CapsuleRootfs([string] $Name, [string] $Destination) {
     # Assembles an image root from this machine's Debian packages: binaries, their shared
     # libraries (from ldd), extra files, and BusyBox applet links where asked.
@@ -256,8 +282,10 @@ function Get-TrxCounts([string] $Directory) {
 function Invoke-Test {
     Invoke-Bootstrap
     Invoke-Build
+    Invoke-Package
     Invoke-Capsules
     $engines = Get-RunningEngines
+    $env:RUNESCAPE_PACKAGE = Join-Path $OutDir 'package'
     $env:RUNESCAPE_TEST_ENGINES = ($engines | ForEach-Object { if ($_ -eq 'docker') { "docker=unix://$DockerSocket" } else { "podman=unix://$PodmanSocket" } }) -join ';'
     $env:RUNESCAPE_MODULE = Join-Path $ModuleOut 'RunEscape.psd1'
     $results = Join-Path $OutDir 'test-results'
@@ -386,6 +414,7 @@ foreach ($t in $Task) {
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Benchmark' { Invoke-Benchmark }
+        'Package' { Invoke-Package }
         'Clean' { Remove-Item -Recurse -Force $OutDir -ErrorAction SilentlyContinue; Invoke-Native dotnet clean (Join-Path $Root 'RunEscape.sln') --nologo --verbosity quiet }
     }
 }
