@@ -190,6 +190,8 @@ function Invoke-Package {
     # store (XDG_DATA_HOME), so the user's registered repositories are not touched.
     $store = Join-Path $OutDir 'psresourceget'
     Remove-Item -Recurse -Force $store -ErrorAction SilentlyContinue
+    # It must exist: .NET resolves LocalApplicationData to '' (and PSResourceGet to the current directory) otherwise.
+    $null = New-Item -ItemType Directory -Force -Path $store
     $publish = "`$ErrorActionPreference = 'Stop'; Register-PSResourceRepository -Name RunEscapeBuild -Uri '$package' -Trusted; Publish-PSResource -Path '$ModuleOut' -Repository RunEscapeBuild -SkipDependenciesCheck"
     $saved = $env:XDG_DATA_HOME
     try {
