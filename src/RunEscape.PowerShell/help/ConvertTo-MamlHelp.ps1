@@ -270,7 +270,10 @@ function ConvertTo-AboutText([string] $Path) {
     foreach ($line in Get-Content -LiteralPath $Path) {
         if ($line -match '^```') { $inFence = -not $inFence; continue }
         if (-not $inFence -and $line -match '^# (about_\S+)') { $out.Add('TOPIC'); $out.Add("    $($Matches[1])"); continue }
-        if (-not $inFence -and $line -match '^#{2,}\s+(.*)$') { $out.Add(''); $out.Add($Matches[1].ToUpperInvariant()); continue }
+        if (-not $inFence -and $line -match '^#{2,}\s+(.*)$') {
+            if ($out.Count -and $out[$out.Count - 1] -ne '') { $out.Add('') }
+            $out.Add($Matches[1].ToUpperInvariant()); continue
+        }
         $out.Add($(if ($line.Trim()) { '    ' + $line } else { '' }))
     }
     return ($out -join [Environment]::NewLine).Trim() + [Environment]::NewLine
