@@ -3,26 +3,27 @@
     top across many containers with an alert threshold.
 
 .DESCRIPTION
-    Takes every running container of the engine whose name matches -Name (wildcards), runs a top
-    capsule against each, and returns one alert object per process whose CPU% is at or above
+    Takes the containers named by -Container (names, or wildcards matched against the engine's
+    running containers), runs a top capsule against each, and returns one alert object per process whose CPU% is at or above
     -CpuThreshold (or whose resident memory is at or above -MemoryThresholdMB). Each alert is
     also written as a warning, so a scheduler or runbook sees it in its warning stream.
     With -CsvPath, the alerts are also written to a CSV file.
 
-    The running containers come from the engine through Invoke-Capsule's -Container argument
-    completer (RunEscape has no cmdlet that lists targets; TabExpansion2 is the public way to ask
-    a completer), so no docker or podman CLI is needed.
+    Wildcards are expanded with Invoke-Capsule's -Container argument completer (RunEscape has no
+    cmdlet that lists targets; TabExpansion2 is the public way to ask a completer), so no docker
+    or podman CLI is needed. The completer gives the engine 1.5 s: on a very busy engine a
+    wildcard may match nothing, so name the containers when that matters.
     TODO (Kubernetes): -Namespace to sweep the pods of a namespace, once pods are targets.
 
 .EXAMPLE
-    ./examples/Watch-TopThreshold.ps1 -Name 'web-*' -CpuThreshold 80
+    ./examples/Watch-TopThreshold.ps1 -Container 'web-*' -CpuThreshold 80
 
 .EXAMPLE
     ./examples/Watch-TopThreshold.ps1 -CpuThreshold 50 -MemoryThresholdMB 512 -CsvPath ./alerts.csv
 #>
 [CmdletBinding()]
 param(
-    [SupportsWildcards()] [string[]] $Name = '*',
+    [SupportsWildcards()] [string[]] $Container = '*',
     [ValidateRange(0, 10000)] [double] $CpuThreshold = 80,
     [ValidateRange(0, [int]::MaxValue)] [int] $MemoryThresholdMB = 0,
     [string] $EngineUri,
@@ -39,9 +40,10 @@ function Get-RunningContainer([string] $EngineUri) {
     @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.ListItemText)
 }
 
-$all = Get-RunningContainer $EngineUri
-$targets = @($all | Where-Object { $n = $_; @($Name | Where-Object { $n -like $_ }).Count -gt 0 })
-Write-Verbose "Sweeping $($targets.Count) of $($all.Count) running containers."
+$targets = @(foreach ($c in $Container) {
+    if ([WildcardPattern]::ContainsWildcardCharacters($c)) { Get-RunningContainer $EngineUri | Where-Object { $_ -like $c } } else { $c }
+}) | Select-Object -Unique
+Write-Verbose "Sweeping $($targets.Count) container(s): $($targets -join ', ')."
 
 $engine = if ($EngineUri) { @{ EngineUri = $EngineUri } } else { @{} }
 $alerts = foreach ($t in $targets) {

@@ -10,7 +10,8 @@
     (so it runs the same way from a scheduler or a test):
 
       RunEscapeEngineUri      engine endpoint (default: the worker's Docker or Podman socket)
-      RunEscapeTargets        comma-separated container names or wildcards (default: *)
+      RunEscapeTargets        comma-separated container names or wildcards (default: *);
+                              wildcards are matched against the running containers
       RunEscapeCpuThreshold   CPU% at which a process is reported (default: 80)
 
     Output: one line per alert (Automation shows output streams as text), and a final summary
@@ -44,15 +45,18 @@ $targets = (Get-Setting 'RunEscapeTargets' '*') -split ',' | ForEach-Object { $_
 $threshold = [double](Get-Setting 'RunEscapeCpuThreshold' '80')
 
 # A runbook is one script: the sweep of examples/Watch-TopThreshold.ps1, inlined.
-# Running containers come from the engine through the -Container argument completer.
-$line = "Invoke-Capsule top $(if ($engineUri) { "-EngineUri '$engineUri' " })-Container "
-$running = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.ListItemText)
 $engine = if ($engineUri) { @{ EngineUri = $engineUri } } else { @{} }
-if (-not $running) {
-    # No container, or no engine: the completer cannot tell; Get-Capsule throws ConnectionError for the latter.
-    $null = Get-Capsule @engine
-}
-$selected = @($running | Where-Object { $n = $_; @($targets | Where-Object { $n -like $_ }).Count -gt 0 })
+# Fail early, and visibly, when the engine cannot be reached (ConnectionError).
+$null = Get-Capsule @engine
+# Wildcards are matched against the running containers, which the -Container argument completer
+# gets from the engine; plain names are used as they are.
+$line = "Invoke-Capsule top $(if ($engineUri) { "-EngineUri '$engineUri' " })-Container "
+$selected = @(foreach ($t in $targets) {
+    if ([WildcardPattern]::ContainsWildcardCharacters($t)) {
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.ListItemText | Where-Object { $_ -like $t }
+    }
+    else { $t }
+}) | Select-Object -Unique
 
 $alerts = 0
 $failed = 0

@@ -35,7 +35,7 @@ Describe 'examples/ on <Engine>' -ForEach $script:Engines {
 
     It 'Watch-TopThreshold.ps1 alerts on the CPU burner only, as warnings, objects and CSV' {
         $csv = Join-Path $TestDrive "alerts-$Engine.csv"
-        $alerts = & (Join-Path $script:Examples 'Watch-TopThreshold.ps1') -Name $script:Target -CpuThreshold 1 -EngineUri $Uri -CsvPath $csv -WarningVariable warnings -WarningAction SilentlyContinue
+        $alerts = & (Join-Path $script:Examples 'Watch-TopThreshold.ps1') -Container $script:Target -CpuThreshold 1 -EngineUri $Uri -CsvPath $csv -WarningVariable warnings -WarningAction SilentlyContinue
         $burner = @($alerts | Where-Object Command -eq 'md5sum /dev/zero')
         $burner.Count | Should -Be 1
         $burner[0].Target | Should -Be $script:Target
@@ -47,9 +47,12 @@ Describe 'examples/ on <Engine>' -ForEach $script:Engines {
         @($rows | Where-Object { $_.Command -eq 'md5sum /dev/zero' -and $_.Target -eq $script:Target }).Count | Should -Be 1
     }
 
-    It 'Watch-TopThreshold.ps1 with a name that matches nothing returns nothing' {
-        $alerts = & (Join-Path $script:Examples 'Watch-TopThreshold.ps1') -Name 'pester-ex-no-such-*' -CpuThreshold 0 -EngineUri $Uri
-        $alerts | Should -BeNullOrEmpty
+    It 'Watch-TopThreshold.ps1 expands a wildcard to the running containers' {
+        $prefix = $script:Target.Substring(0, $script:Target.Length - 2) + '*'
+        $alerts = & (Join-Path $script:Examples 'Watch-TopThreshold.ps1') -Container $prefix -CpuThreshold 0 -EngineUri $Uri -WarningAction SilentlyContinue
+        @($alerts.Target | Select-Object -Unique) | Should -Be @($script:Target)
+        $alerts.Command | Should -Contain 'md5sum /dev/zero'
+        & (Join-Path $script:Examples 'Watch-TopThreshold.ps1') -Container 'pester-ex-no-such-*' -CpuThreshold 0 -EngineUri $Uri | Should -BeNullOrEmpty
     }
 
     It 'the runbook runs non-interactively from environment settings and reports the burner' {
@@ -57,14 +60,14 @@ Describe 'examples/ on <Engine>' -ForEach $script:Engines {
         foreach ($k in 'RunEscapeEngineUri', 'RunEscapeTargets', 'RunEscapeCpuThreshold') { $saved[$k] = [Environment]::GetEnvironmentVariable($k) }
         try {
             $env:RunEscapeEngineUri = $Uri
-            $env:RunEscapeTargets = "$($script:Target), pester-ex-no-such"
+            $env:RunEscapeTargets = "$($script:Target), pester-ex-no-such-*"
             $env:RunEscapeCpuThreshold = '1'
             $lines = @(& (Join-Path $script:Examples 'runbook/RunEscape-Runbook.ps1'))
         }
         finally {
             foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
         }
-        $lines | Where-Object { $_ -like "ALERT $($script:Target) PID * :: md5sum /dev/zero" } | Should -Not -BeNullOrEmpty
+        $lines | Where-Object { $_ -like "ALERT $($script:Target) PID * :: md5sum /dev/zero" } | Should -Not -BeNullOrEmpty -Because ($lines -join "`n")
         $lines[-1] | Should -Match '1 container\(s\), [1-9]\d* alert\(s\), 0 error\(s\), threshold 1% CPU'
     }
 }
