@@ -123,10 +123,6 @@ Describe 'Parser <Name>' -ForEach $script:Parsers {
         }
     }
 
-    It 'is named in about_RunEscape' {
-        Get-Content -Raw (Join-Path $script:Docs 'about_RunEscape.md') | Should -Match "(?m)^- ${Name}:"
-    }
-
     It 'has a default view for every record type' {
         foreach ($t in $RecordTypes) {
             Get-FormatData -TypeName $t.FullName | Should -Not -BeNullOrEmpty -Because "$($t.FullName) needs a view in RunEscape.Format.ps1xml"

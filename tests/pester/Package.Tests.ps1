@@ -126,7 +126,9 @@ function Complete([string] `$line) { @((TabExpansion2 -inputScript `$line -curso
 "@
         $r.Prefix | Should -Contain 'top'
         $r.Prefix | Should -Contain 'top-busybox'
-        @($r.Wildcard) | Should -Be @('top-busybox')
+        $r.Wildcard | Should -Contain 'top-busybox'
+        foreach ($w in $r.Wildcard) { $w | Should -BeLike '*busy*' }
+        $r.Wildcard | Should -Not -Contain 'top'
         @($r.Quoted) | Should -Be @('top-busybox')
         $r.Catalog | Should -Contain 'top-busybox'
         $r.Catalog | Should -Not -Contain 'top'
