@@ -12,6 +12,7 @@
       Demo       Start a sample target with no shell or tools and run a top capsule against it.
       Benchmark  Wall time of Invoke-Capsule -Utility top beside the same capsule run with the docker CLI.
       ParseBenchmark  Parser throughput and allocation (BenchmarkDotNet): top and ps output of 10,000 processes.
+      Package    out/package: RunEscape.<version>.nupkg (Install-PSResource / Install-Module from a local repository) and RunEscape.zip (Azure Automation).
       Clean      Remove build output.
 
 .EXAMPLE
@@ -23,7 +24,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0, ValueFromRemainingArguments)]
-    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'ParseBenchmark', 'Clean')]
+    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'ParseBenchmark', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -175,9 +176,38 @@ function Invoke-Build {
     }
     $manifest = (Get-Content -Raw (Join-Path $Root 'module/RunEscape.psd1')).Replace('{{Version}}', $Version)
     Set-Content -Path (Join-Path $ModuleOut 'RunEscape.psd1') -Value $manifest -NoNewline
+    # Offline help: docs/cmdlets/*.md and docs/about_*.md → en-US MAML and about topics.
+    & (Join-Path $Root 'src/RunEscape.PowerShell/help/ConvertTo-MamlHelp.ps1') -DocsDirectory (Join-Path $Root 'docs') -OutputDirectory (Join-Path $ModuleOut 'en-US')
     Remove-Item -Recurse -Force $publish
     Write-Host "Module: $ModuleOut"
     $script:Done['Build'] = $true
+}
+
+function Invoke-Package {
+    if ($script:Done['Package']) { return }
+    Invoke-Build
+    $package = Join-Path $OutDir 'package'
+    Remove-Item -Recurse -Force $package -ErrorAction SilentlyContinue
+    $null = New-Item -ItemType Directory -Force -Path $package
+    Write-Step "Package $Version"
+    # The .nupkg in the PowerShell Gallery layout (nuspec and module files at the root), made by
+    # Publish-PSResource into a local file repository. The child pwsh gets its own repository
+    # store (XDG_DATA_HOME), so the user's registered repositories are not touched.
+    $store = Join-Path $OutDir 'psresourceget'
+    Remove-Item -Recurse -Force $store -ErrorAction SilentlyContinue
+    # It must exist: .NET resolves LocalApplicationData to '' (and PSResourceGet to the current directory) otherwise.
+    $null = New-Item -ItemType Directory -Force -Path $store
+    $publish = "`$ErrorActionPreference = 'Stop'; Register-PSResourceRepository -Name RunEscapeBuild -Uri '$package' -Trusted; Publish-PSResource -Path '$ModuleOut' -Repository RunEscapeBuild -SkipDependenciesCheck"
+    $saved = $env:XDG_DATA_HOME
+    try {
+        $env:XDG_DATA_HOME = $store
+        Invoke-Native (Get-PwshPath) -NoProfile -NonInteractive -Command $publish
+    }
+    finally { $env:XDG_DATA_HOME = $saved; Remove-Item -Recurse -Force $store -ErrorAction SilentlyContinue }
+    # Azure Automation imports a zip named after the module with the module folder at its root.
+    Compress-Archive -Path $ModuleOut -DestinationPath (Join-Path $package 'RunEscape.zip') -Force
+    Get-ChildItem $package | ForEach-Object { Write-Host ("{0}  {1:N0} bytes" -f $_.FullName, $_.Length) }
+    $script:Done['Package'] = $true
 }
 
 function New-CapsuleRootfs([string] $Name, [string] $Destination) {
@@ -274,8 +304,10 @@ function Get-TrxCounts([string] $Directory) {
 function Invoke-Test {
     Invoke-Bootstrap
     Invoke-Build
+    Invoke-Package
     Invoke-Capsules
     $engines = Get-RunningEngines
+    $env:RUNESCAPE_PACKAGE = Join-Path $OutDir 'package'
     $env:RUNESCAPE_TEST_ENGINES = ($engines | ForEach-Object { if ($_ -eq 'docker') { "docker=unix://$DockerSocket" } else { "podman=unix://$PodmanSocket" } }) -join ';'
     $env:RUNESCAPE_MODULE = Join-Path $ModuleOut 'RunEscape.psd1'
     $results = Join-Path $OutDir 'test-results'
@@ -414,6 +446,7 @@ foreach ($t in $Task) {
         'Demo' { Invoke-Demo }
         'Benchmark' { Invoke-Benchmark }
         'ParseBenchmark' { Invoke-ParseBenchmark }
+        'Package' { Invoke-Package }
         'Clean' { Remove-Item -Recurse -Force $OutDir -ErrorAction SilentlyContinue; Invoke-Native dotnet clean (Join-Path $Root 'RunEscape.sln') --nologo --verbosity quiet }
     }
 }

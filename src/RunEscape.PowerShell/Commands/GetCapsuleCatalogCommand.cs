@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RunEscape.PowerShell.Completion;
 using RunEscape.Catalog;
 
 namespace RunEscape.PowerShell.Commands;
@@ -14,6 +15,7 @@ public sealed class GetCapsuleCatalogCommand : RunEscapeCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Utility")]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(UtilityCompleter))]
     public string[] Name { get; set; } = new[] { "*" };
 
     /// <summary>User catalog files merged over the built-in catalog (after $env:RUNESCAPE_CATALOG_PATH).</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RunEscape.PowerShell.Completion;
 using RunEscape.Lifecycle;
 using RunEscape.Runtimes.Engine;
 
@@ -19,11 +20,13 @@ public sealed class GetCapsuleCommand : RunEscapeCmdlet
     /// <summary>Only capsules attached to these targets; wildcards allowed.</summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
     public string[] Target { get; set; } = new[] { "*" };
 
     /// <summary>Only capsules carrying these utilities; wildcards allowed.</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(UtilityCompleter))]
     public string[] Utility { get; set; } = new[] { "*" };
 
     /// <summary>Only capsules whose deadline has passed (orphans).</summary>

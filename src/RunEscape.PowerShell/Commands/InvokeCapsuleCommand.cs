@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RunEscape.PowerShell.Completion;
 using RunEscape.Catalog;
 using RunEscape.Lifecycle;
 using RunEscape.Parsing;
@@ -26,12 +27,14 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     /// <summary>The catalog utility to run, e.g. top.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UtilityCompleter))]
     public string Utility { get; set; } = string.Empty;
 
     /// <summary>The target container, by name or id.</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = ContainerSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("ContainerName", "Name", "Names", "ID")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
     public string[] Container { get; set; } = Array.Empty<string>();
 
     /// <summary>

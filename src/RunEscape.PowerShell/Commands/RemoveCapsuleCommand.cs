@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using RunEscape.Lifecycle;
 using RunEscape.Runtimes;
+using RunEscape.PowerShell.Completion;
 using RunEscape.Runtimes.Engine;
 
 namespace RunEscape.PowerShell.Commands;
@@ -19,6 +20,7 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("CapsuleId", "Name")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CapsuleCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
     /// <summary>The engine API endpoint. Default: DOCKER_HOST, then the Docker socket, then the Podman socket.</summary>

@@ -350,6 +350,20 @@ public sealed class EngineRuntime : ICapsuleRuntime
         return true;
     }
 
+    /// <summary>Names of the running containers that are not capsules (for argument completion).</summary>
+    public async Task<IReadOnlyList<string>> ListTargetNamesAsync(CancellationToken cancellationToken)
+    {
+        var list = await Call(
+            () => _client.Containers.ListContainersAsync(new ContainersListParameters { All = false }, cancellationToken),
+            Endpoint,
+            cancellationToken).ConfigureAwait(false);
+        return list
+            .Where(c => c.Labels?.ContainsKey(CapsuleLabels.Marker) != true)
+            .Select(c => c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID)
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .ToList();
+    }
+
     public void Dispose() => _client.Dispose();
 
     /// <summary>
