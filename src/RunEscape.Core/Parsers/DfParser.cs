@@ -50,6 +50,7 @@ public sealed class DfParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var forced = ParserText.ForcedVariant(context, Info);
         var records = new List<CapsuleRecord>();
         if (TextLines.IsBlank(text))
         {
@@ -58,7 +59,7 @@ public sealed class DfParser : IOutputParser
 
         List<Column>? columns = null;
         var sizeUnit = Units.KiB;
-        var variant = context.Variant;
+        var variant = forced;
         string? pendingFilesystem = null;
         string? pendingLine = null;
         foreach (var (number, line) in TextLines.Enumerate(text))

@@ -28,13 +28,14 @@ public sealed class DuParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var forced = ParserText.ForcedVariant(context, Info);
         var records = new List<CapsuleRecord>();
         if (TextLines.IsBlank(text))
         {
             return records;
         }
 
-        var unit = string.Equals(context.Variant, BytesVariant, StringComparison.OrdinalIgnoreCase) ? Units.Byte : Units.KiB;
+        var unit = forced == BytesVariant ? Units.Byte : Units.KiB;
         foreach (var (number, line) in TextLines.Enumerate(text))
         {
             if (string.IsNullOrWhiteSpace(line))

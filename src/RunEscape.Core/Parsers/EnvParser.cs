@@ -28,13 +28,14 @@ public sealed class EnvParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var forced = ParserText.ForcedVariant(context, Info);
         var records = new List<CapsuleRecord>();
         if (TextLines.IsBlank(text))
         {
             return records;
         }
 
-        var variant = context.Variant?.ToLowerInvariant() ?? (text.Contains('\0', StringComparison.Ordinal) ? EnvironVariant : EnvVariant);
+        var variant = forced ?? (text.Contains('\0', StringComparison.Ordinal) ? EnvironVariant : EnvVariant);
         if (variant == EnvironVariant)
         {
             var number = 0;

@@ -19,19 +19,20 @@ public static class GenericParsers
 
     internal static IEnumerable<IOutputParser> All() => new IOutputParser[] { new TableParser(), new KeyValueParser(), new JsonParser(), new LinesParser() };
 
-    private static ParserInfo Info(string name, string description) =>
-        new(name, "1.0.0", description, new[] { name }, typeof(GenericRecord), new[] { typeof(GenericRecord) });
+    private static ParserInfo Info(string name, string description, bool acceptsAnyLine = false) =>
+        new(name, "1.0.0", description, new[] { name }, typeof(GenericRecord), new[] { typeof(GenericRecord) }) { AcceptsAnyLine = acceptsAnyLine };
 
     /// <summary>Columns by the first non-blank line (the header); the last column takes the rest of the line.</summary>
     public sealed class TableParser : IOutputParser
     {
-        private static readonly ParserInfo SharedInfo = Info("table", "A table with a header line: one record per row, a field per column (the last column takes the rest of the line).");
+        private static readonly ParserInfo SharedInfo = Info("table", "A table with a header line: one record per row, a field per column (the last column takes the rest of the line).", acceptsAnyLine: true);
 
         public ParserInfo Info => SharedInfo;
 
         public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
+            _ = ParserText.ForcedVariant(context, Info);
             var records = new List<CapsuleRecord>();
             if (TextLines.IsBlank(text))
             {
@@ -83,6 +84,7 @@ public static class GenericParsers
         public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
+            _ = ParserText.ForcedVariant(context, Info);
             var records = new List<CapsuleRecord>();
             if (TextLines.IsBlank(text))
             {
@@ -127,6 +129,7 @@ public static class GenericParsers
         public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
+            _ = ParserText.ForcedVariant(context, Info);
             var records = new List<CapsuleRecord>();
             if (TextLines.IsBlank(text))
             {
@@ -198,13 +201,14 @@ public static class GenericParsers
     /// <summary>One record per non-empty line: LineNumber and Line.</summary>
     public sealed class LinesParser : IOutputParser
     {
-        private static readonly ParserInfo SharedInfo = Info("lines", "Text lines: one record with LineNumber and Line per line (empty lines are kept, trailing ones dropped).");
+        private static readonly ParserInfo SharedInfo = Info("lines", "Text lines: one record with LineNumber and Line per line (empty lines are kept, trailing ones dropped).", acceptsAnyLine: true);
 
         public ParserInfo Info => SharedInfo;
 
         public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
+            _ = ParserText.ForcedVariant(context, Info);
             var records = new List<CapsuleRecord>();
             if (TextLines.IsBlank(text))
             {

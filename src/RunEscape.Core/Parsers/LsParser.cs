@@ -30,6 +30,7 @@ public sealed partial class LsParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var forced = ParserText.ForcedVariant(context, Info);
         var records = new List<CapsuleRecord>();
         if (TextLines.IsBlank(text))
         {
@@ -90,7 +91,7 @@ public sealed partial class LsParser : IOutputParser
             }
 
             var full = m.Groups["full"];
-            entry.Variant = context.Variant ?? (full.Success && !m.Groups["frac"].Success ? BusyBoxVariant : CoreutilsVariant);
+            entry.Variant = forced ?? (full.Success && !m.Groups["frac"].Success ? BusyBoxVariant : CoreutilsVariant);
             if (full.Success)
             {
                 var stamp = m.Groups["date"].Value + "T" + m.Groups["clock"].Value + m.Groups["frac"].Value;

@@ -33,6 +33,7 @@ public sealed partial class MountParser : IOutputParser
     public IEnumerable<CapsuleRecord> Parse(string text, ParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _ = ParserText.ForcedVariant(context, Info);
         var records = new List<CapsuleRecord>();
         if (TextLines.IsBlank(text))
         {

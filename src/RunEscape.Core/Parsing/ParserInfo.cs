@@ -27,4 +27,11 @@ public sealed class ParserInfo
 
     /// <summary>All record types the parser can produce (e.g. a summary as well).</summary>
     public IReadOnlyList<Type> RecordTypes { get; }
+
+    /// <summary>
+    /// True for a generic parser that has no notion of an unreadable line (<c>lines</c> takes every
+    /// line, <c>table</c> takes the first as its header and any row with enough columns); such a parser
+    /// reports no ParserError for text no utility prints. False (the default) for every utility parser.
+    /// </summary>
+    public bool AcceptsAnyLine { get; init; }
 }
