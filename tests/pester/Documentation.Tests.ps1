@@ -118,7 +118,7 @@ Describe 'Parser <Name>' -ForEach $script:Parsers {
         foreach ($t in $RecordTypes) {
             $script:Text | Should -Match ([regex]::Escape($t.FullName))
             foreach ($prop in $t.GetProperties() | Where-Object { $_.DeclaringType -eq $t }) {
-                $script:Text | Should -Match "\|\s*$([regex]::Escape($prop.Name))\s*\|" -Because "$($t.Name).$($prop.Name) needs a row in docs/parsers/$Name.md"
+                $script:Text | Should -Match "\|\s*``?$([regex]::Escape($prop.Name))``?\s*\|" -Because "$($t.Name).$($prop.Name) needs a row in docs/parsers/$Name.md"
             }
         }
     }
