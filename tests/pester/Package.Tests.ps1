@@ -88,6 +88,11 @@ Import-Module RunEscape
 `$runs['Get-Capsule'] = @(Get-Capsule -Target '$script:Target' -EngineUri '$script:EngineUri').Count
 Remove-Capsule -Id 'pester-pkg-no-such-capsule' -EngineUri '$script:EngineUri' -ErrorVariable rerr -ErrorAction SilentlyContinue
 `$runs['Remove-Capsule'] = `$rerr[0].CategoryInfo.Category.ToString()
+`$raw = Invoke-Capsule -Utility top -Container '$script:Target' -EngineUri '$script:EngineUri' -Raw
+`$runs['ConvertFrom-CapsuleOutput'] = (`$raw | ConvertFrom-CapsuleOutput -Utility top | Sort-Object CPU -Descending | Select-Object -First 1).Command
+Register-CapsuleUtility -Name pkg-status -Image 'runescape/capsule-procps:$script:Version' -Command cat, /proc/1/status -Parser keyvalue -Namespace pid
+`$status = Invoke-Capsule -Utility pkg-status -Container '$script:Target' -EngineUri '$script:EngineUri'
+`$runs['Register-CapsuleUtility'] = '{0}:{1}' -f (Get-CapsuleCatalog -Name pkg-status).Name, (`$status | Where-Object Name -eq 'Name').Value
 `$table = `$procs | Select-Object -First 2 | Format-Table | Out-String -Width 200
 [pscustomobject]@{
     ModuleBase = `$m.ModuleBase
@@ -102,6 +107,9 @@ Remove-Capsule -Id 'pester-pkg-no-such-capsule' -EngineUri '$script:EngineUri' -
         $r.Runs.'Invoke-Capsule' | Should -Be 'md5sum /dev/zero'
         $r.Runs.'Get-Capsule' | Should -Be 0
         $r.Runs.'Remove-Capsule' | Should -Be 'ObjectNotFound'
+        $r.Runs.'ConvertFrom-CapsuleOutput' | Should -Be 'md5sum /dev/zero'
+        # PID 1 of the sample app is xargs: the registered keyvalue utility read its /proc/1/status.
+        $r.Runs.'Register-CapsuleUtility' | Should -Be 'pkg-status:xargs'
         $r.TypeName | Should -Be 'RunEscape.Parsers.TopProcess'
         $r.Table | Should -Match 'PID\s+User\s+S\s+CPU%'
         foreach ($cmdlet in $r.Exported) { $r.Runs.PSObject.Properties.Name | Should -Contain $cmdlet -Because "every exported cmdlet needs a scenario here" }
