@@ -176,8 +176,15 @@ function Invoke-Build {
     }
     $manifest = (Get-Content -Raw (Join-Path $Root 'module/RunEscape.psd1')).Replace('{{Version}}', $Version)
     Set-Content -Path (Join-Path $ModuleOut 'RunEscape.psd1') -Value $manifest -NoNewline
-    # Offline help: docs/cmdlets/*.md and docs/about_*.md → en-US MAML and about topics.
-    & (Join-Path $Root 'src/RunEscape.PowerShell/help/ConvertTo-MamlHelp.ps1') -DocsDirectory (Join-Path $Root 'docs') -OutputDirectory (Join-Path $ModuleOut 'en-US')
+    # Offline help: docs/cmdlets/*.md and docs/about_*.md → en-US MAML and about topics. A page the
+    # generator cannot read fails the build and leaves no module behind (not one without help).
+    try {
+        & (Join-Path $Root 'src/RunEscape.PowerShell/help/ConvertTo-MamlHelp.ps1') -DocsDirectory (Join-Path $Root 'docs') -OutputDirectory (Join-Path $ModuleOut 'en-US')
+    }
+    catch {
+        Remove-Item -Recurse -Force $ModuleOut -ErrorAction SilentlyContinue
+        throw "Offline help could not be generated from docs/, so no module was built: $_"
+    }
     Remove-Item -Recurse -Force $publish
     Write-Host "Module: $ModuleOut"
     $script:Done['Build'] = $true

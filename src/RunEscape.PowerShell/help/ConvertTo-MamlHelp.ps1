@@ -90,9 +90,13 @@ function Read-CmdletPage([string] $Path) {
         if ($p.Key -notmatch '^-(\w+)$') { throw "${Path}: parameter header '### $($p.Key)' is not '### -Name'." }
         $parts = Get-Fences $p.Value
         $yaml = $parts.Fences | Where-Object Lang -eq 'yaml' | Select-Object -First 1
-        if (-not $yaml) { throw "${Path}: parameter -$($Matches[1]) has no yaml block." }
+        if (-not $yaml) { throw "${Path}: parameter $($p.Key) has no yaml block." }
         $meta = @{}
         foreach ($l in $yaml.Text -split "`n") { if ($l -match '^([^:]+):\s*(.*)$') { $meta[$Matches[1].Trim()] = $Matches[2].Trim() } }
+        foreach ($key in 'Type', 'Parameter Sets') {
+            if (-not $meta[$key]) { throw "${Path}: the yaml block of parameter $($p.Key) has no '${key}:'." }
+        }
+        if (-not (Get-Paragraphs $parts.Prose)) { throw "${Path}: parameter $($p.Key) has no description." }
         [pscustomobject]@{
             Name        = $p.Key.Substring(1)
             Description = Get-Paragraphs $parts.Prose
@@ -132,7 +136,13 @@ function Read-CmdletPage([string] $Path) {
             [pscustomobject]@{ Name = $t.Key; Description = Get-Paragraphs $t.Value }
         }
     }
-    $syntaxSets = @((Split-Sections $s['SYNTAX'] '### ').Keys)
+    # '### Container (Default)' names the set 'Container'. Every set a parameter names must be one of them.
+    $syntaxSets = @((Split-Sections $s['SYNTAX'] '### ').Keys | ForEach-Object { ($_ -replace '\(Default\)', '').Trim() })
+    foreach ($p in $parameters) {
+        foreach ($set in $p.Sets) {
+            if ($set -ne '(All)' -and $set -notin $syntaxSets) { throw "${Path}: parameter -$($p.Name) names the set '$set', which is not a '### <set>' heading under SYNTAX." }
+        }
+    }
     $links = if ($s.Contains('RELATED LINKS')) {
         foreach ($l in $s['RELATED LINKS']) { if ($l -match '\[([^\]]+)\]\(([^)]*)\)') { [pscustomobject]@{ Text = $Matches[1]; Uri = ($Matches[2] -match '^https?://' ? $Matches[2] : '') } } }
     }
@@ -300,5 +310,13 @@ finally { $writer.Dispose() }
 foreach ($about in Get-ChildItem -LiteralPath $DocsDirectory -Filter 'about_*.md') {
     $target = Join-Path $OutputDirectory ($about.BaseName + '.help.txt')
     [IO.File]::WriteAllText($target, (ConvertTo-AboutText $about.FullName))
+}
+# The result must be usable: one command per page, each with a synopsis and its parameters.
+if (-not $pages) { throw "No cmdlet pages in $(Join-Path $DocsDirectory 'cmdlets')." }
+$check = [xml](Get-Content -Raw -LiteralPath $helpPath)
+$commands = @($check.helpItems.command)
+if ($commands.Count -ne $pages.Count) { throw "${helpPath}: $($commands.Count) commands for $($pages.Count) pages." }
+foreach ($about in Get-ChildItem -LiteralPath $OutputDirectory -Filter 'about_*.help.txt') {
+    if ((Get-Content -Raw -LiteralPath $about.FullName).Trim().Length -lt 100) { throw "$($about.FullName) is empty." }
 }
 Write-Verbose "Help: $helpPath ($($pages.Count) cmdlets)"
