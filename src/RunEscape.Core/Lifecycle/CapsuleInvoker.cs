@@ -104,9 +104,7 @@ public sealed class CapsuleInvoker
                 // A capsule cut short because its target went away is not the utility's failure,
                 // and its output is partial. The exit code does not tell (Podman was seen to report 0
                 // for a capsule whose PID namespace died under it), so ask whether the target still runs.
-                // A pod's id is its UID, which is not a name the runtime can look up: ask by namespace/name.
-                var again = target.Namespace is { Length: > 0 } ns ? $"{ns}/{target.Name}" : target.Id;
-                var now = await _runtime.ResolveTargetAsync(again, token).ConfigureAwait(false);
+                var now = await _runtime.ResolveTargetAsync(target.Id, token).ConfigureAwait(false);
                 if (!now.Running)
                 {
                     throw new CapsuleException(
