@@ -19,6 +19,8 @@ public class ParserBenchmarks
     private string _ps = string.Empty;
     private IOutputParser _topParser = null!;
     private IOutputParser _psParser = null!;
+    private string _ss = string.Empty;
+    private IOutputParser _ssParser = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -27,6 +29,8 @@ public class ParserBenchmarks
         _ps = Inputs.Register(nameof(PsAux), Synth.PsAux(Processes));
         _topParser = ParserRegistry.Get("top");
         _psParser = ParserRegistry.Get("ps");
+        _ss = Inputs.Register(nameof(SsTanp), Synth.SsTanp(Processes));
+        _ssParser = ParserRegistry.Get("ss");
     }
 
     [Benchmark(Description = "top -b -n1 -c, 10,000 processes")]
@@ -34,6 +38,9 @@ public class ParserBenchmarks
 
     [Benchmark(Description = "ps aux, 10,000 processes")]
     public int PsAux() => Count(_psParser.Parse(_ps, new ParseContext()));
+
+    [Benchmark(Description = "ss -tanp, 10,000 sockets")]
+    public int SsTanp() => Count(_ssParser.Parse(_ss, new ParseContext()));
 
     private static int Count(IEnumerable<CapsuleRecord> records) => records is ICollection<CapsuleRecord> c ? c.Count : records.Count();
 }

@@ -18,6 +18,9 @@ public static class Program
     public const double TargetMBps = 100;
     public const double TargetAllocPerByte = 3;
 
+    /// <summary>The benchmarks the targets bind (the issue names top and ps); the others are reported against the same figures.</summary>
+    private static readonly HashSet<string> TargetedMethods = new(StringComparer.Ordinal) { nameof(ParserBenchmarks.Top), nameof(ParserBenchmarks.PsAux) };
+
     public static int Main(string[] args)
     {
         if (args.Contains("--quick"))
@@ -43,9 +46,10 @@ public static class Program
                 var mbps = Throughput(summary, report.BenchmarkCase);
                 var alloc = AllocPerByte(summary, report.BenchmarkCase);
                 var ok = mbps >= TargetMBps && alloc < TargetAllocPerByte;
-                failed |= !ok;
+                var targeted = TargetedMethods.Contains(report.BenchmarkCase.Descriptor.WorkloadMethod.Name);
+                failed |= targeted && !ok;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"PARSE {report.BenchmarkCase.Descriptor.WorkloadMethod.Name}: {mbps:0.0} MB/s, {alloc:0.00} bytes allocated per input byte (target >= {TargetMBps} MB/s, < {TargetAllocPerByte}) {(ok ? "OK" : "MISSED")}"));
+                    $"PARSE {report.BenchmarkCase.Descriptor.WorkloadMethod.Name}: {mbps:0.0} MB/s, {alloc:0.00} bytes allocated per input byte (target >= {TargetMBps} MB/s, < {TargetAllocPerByte}) {(ok ? "OK" : targeted ? "MISSED" : "missed, reported only")}"));
             }
         }
 

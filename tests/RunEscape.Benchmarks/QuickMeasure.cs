@@ -16,6 +16,7 @@ public static class QuickMeasure
     {
         yield return ("top", "top -b -n1 -c, 10,000 processes", Synth.Top(ParserBenchmarks.Processes));
         yield return ("ps", "ps aux, 10,000 processes", Synth.PsAux(ParserBenchmarks.Processes));
+        yield return ("ss", "ss -tanp, 10,000 sockets", Synth.SsTanp(ParserBenchmarks.Processes));
     }
 
     public static int Run(int iterations)

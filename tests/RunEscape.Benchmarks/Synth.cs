@@ -103,4 +103,87 @@ public static class Synth
 
         return sb.ToString();
     }
+
+    private static readonly string[] SocketOwners =
+    {
+        "nginx: worker process", "nginx: worker", "nginx", "sshd", "postgres", "postgres: 14/main: app app", "java", "node", "redis-server", "dockerd",
+        "gunicorn: worker [app.wsgi:application]", "envoy",
+    };
+
+    /// <summary>
+    /// <c>ss -tanp</c> of iproute2 6 with <paramref name="sockets"/> TCP sockets: about 5 % LISTEN, 70 % ESTAB,
+    /// the rest TIME-WAIT (no process) and CLOSE-WAIT; a third IPv6, half of those IPv4-mapped
+    /// (<c>[::ffff:10.0.0.5]:443</c>); process names with blanks and colons; lines padded like ss pads them.
+    /// </summary>
+    public static string SsTanp(int sockets)
+    {
+        var r = new Random(11);
+        var sb = new StringBuilder(sockets * 120);
+        sb.Append("State      Recv-Q Send-Q                     Local Address:Port                      Peer Address:PortProcess                                                   \n");
+        int[] listenPorts = { 22, 80, 443, 5432, 6379, 8080, 8443, 9090 };
+        for (var i = 0; i < sockets; i++)
+        {
+            var roll = r.Next(100);
+            var state = roll < 5 ? "LISTEN" : roll < 75 ? "ESTAB" : roll < 95 ? "TIME-WAIT" : "CLOSE-WAIT";
+            var family = r.Next(3); // 0, 1: IPv4; 2: IPv6 (plain or IPv4-mapped)
+            var mapped = family == 2 && r.Next(2) == 0;
+            var port = listenPorts[r.Next(listenPorts.Length)];
+            string local, peer;
+            long recv = 0, send;
+            if (state == "LISTEN")
+            {
+                local = family < 2 ? (r.Next(3) == 0 ? "127.0.0.1" : "0.0.0.0") + ":" + port.ToString(CultureInfo.InvariantCulture) : "[::]:" + port.ToString(CultureInfo.InvariantCulture);
+                peer = family < 2 ? "0.0.0.0:*" : "[::]:*";
+                send = r.Next(2) == 0 ? 511 : 4096;
+                recv = r.Next(3);
+            }
+            else
+            {
+                var client = string.Create(CultureInfo.InvariantCulture, $"10.{r.Next(256)}.{r.Next(256)}.{r.Next(1, 255)}");
+                var ephemeral = r.Next(32768, 60999).ToString(CultureInfo.InvariantCulture);
+                var outgoing = r.Next(4) == 0; // this host is the client
+                string localHost, peerHost;
+                if (family < 2)
+                {
+                    localHost = "10.0.0.5";
+                    peerHost = client;
+                }
+                else if (mapped)
+                {
+                    localHost = "[::ffff:10.0.0.5]";
+                    peerHost = "[::ffff:" + client + "]";
+                }
+                else
+                {
+                    localHost = "[2001:db8::5]";
+                    peerHost = string.Create(CultureInfo.InvariantCulture, $"[2001:db8:{r.Next(65536):x}::{r.Next(65536):x}]");
+                }
+
+                local = localHost + ":" + (outgoing ? ephemeral : port.ToString(CultureInfo.InvariantCulture));
+                peer = peerHost + ":" + (outgoing ? port.ToString(CultureInfo.InvariantCulture) : ephemeral);
+                send = state == "ESTAB" && r.Next(10) == 0 ? r.Next(1, 200000) : 0;
+                recv = state != "TIME-WAIT" && r.Next(20) == 0 ? r.Next(1, 65536) : 0;
+            }
+
+            string users;
+            if (state == "TIME-WAIT" || r.Next(25) == 0)
+            {
+                users = string.Empty; // no process holds it (or it belongs to another user without root)
+            }
+            else if (state == "LISTEN" && r.Next(2) == 0)
+            {
+                var master = r.Next(100, 4000);
+                users = string.Create(CultureInfo.InvariantCulture, $"users:((\"nginx\",pid={master + 2},fd=6),(\"nginx\",pid={master + 1},fd=6),(\"nginx\",pid={master},fd=6))");
+            }
+            else
+            {
+                var owner = SocketOwners[r.Next(SocketOwners.Length)];
+                users = string.Create(CultureInfo.InvariantCulture, $"users:((\"{owner}\",pid={r.Next(1, 4_000_000)},fd={r.Next(3, 2000)}))");
+            }
+
+            sb.Append(CultureInfo.InvariantCulture, $"{state,-10} {recv,-6} {send,-6} {local,38} {peer,38} {users}\n");
+        }
+
+        return sb.ToString();
+    }
 }

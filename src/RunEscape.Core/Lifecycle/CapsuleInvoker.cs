@@ -100,20 +100,6 @@ public sealed class CapsuleInvoker
             };
 
             var output = await _runtime.RunCapsuleAsync(launch, timings, token).ConfigureAwait(false);
-            {
-                // A capsule cut short because its target went away is not the utility's failure,
-                // and its output is partial. The exit code does not tell (Podman was seen to report 0
-                // for a capsule whose PID namespace died under it), so ask whether the target still runs.
-                var now = await _runtime.ResolveTargetAsync(target.Id, token).ConfigureAwait(false);
-                if (!now.Running)
-                {
-                    throw new CapsuleException(
-                        CapsuleErrorKind.TargetNotRunning,
-                        $"Container '{target.Name}' stopped ({now.State}) while the '{utility.Name}' capsule ran; the capsule ended with code {output.ExitCode}.",
-                        target.Name,
-                        "Find out why the container stopped (its logs, its restart policy), then try again.");
-                }
-            }
 
             sw.Restart();
             var context = new ParseContext { Variant = request.Variant ?? utility.ParserVariant };

@@ -62,8 +62,11 @@ public sealed class LsofParser : IOutputParser
         var nameStart = -1;
         var position = 0;
         var lineNumber = 0;
+        var lineStart = position;
         while (NetText.NextLine(text, ref position, out var line))
         {
+            var start = lineStart;
+            lineStart = position;
             lineNumber++;
             if (line.Trim().IsEmpty)
             {
@@ -84,6 +87,7 @@ public sealed class LsofParser : IOutputParser
                 continue;
             }
 
+            file.SetSource(text, start, line.Length); // cut from the text only when read
             records.Add(file);
         }
 
@@ -125,7 +129,7 @@ public sealed class LsofParser : IOutputParser
 
     private static LsofFile? ReadRow(ReadOnlySpan<char> line, List<Column> columns, int nameStart)
     {
-        var file = new LsofFile { SourceLine = line.ToString(), Variant = LsofVariant };
+        var file = new LsofFile { Variant = LsofVariant };
         var commandStart = -1;
         var commandEnd = -1;
         var hasPid = false;

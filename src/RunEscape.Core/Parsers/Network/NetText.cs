@@ -106,7 +106,14 @@ internal static class NetText
     /// A numeric port becomes <paramref name="port"/>; a service name (without -n) goes to
     /// <paramref name="service"/>; <c>*</c> gives neither.
     /// </summary>
-    public static void SplitEndpoint(ReadOnlySpan<char> endpoint, out string address, out int? port, out string? service, out string? scope)
+    public static void SplitEndpoint(ReadOnlySpan<char> endpoint, out string address, out int? port, out string? service, out string? scope) =>
+        SplitEndpoint(endpoint, null, out address, out port, out service, out scope);
+
+    /// <summary>
+    /// <see cref="SplitEndpoint(ReadOnlySpan{char}, out string, out int?, out string?, out string?)"/>, with the
+    /// address string taken from <c>cache</c> when a recent line had the same address (a host's own address repeats on every line).
+    /// </summary>
+    public static void SplitEndpoint(ReadOnlySpan<char> endpoint, StringCache? cache, out string address, out int? port, out string? service, out string? scope)
     {
         port = null;
         service = null;
@@ -150,7 +157,7 @@ internal static class NetText
             "::" => "::",
             "127.0.0.1" => "127.0.0.1",
             "::1" => "::1",
-            _ => host.ToString(),
+            _ => cache is null ? host.ToString() : cache.Get(host),
         };
         if (!portText.IsEmpty && portText is not "*")
         {
@@ -163,5 +170,42 @@ internal static class NetText
                 service = portText.ToString();
             }
         }
+    }
+}
+
+/// <summary>
+/// A small direct-mapped cache of strings for one parse: words that repeat across lines (a host's own
+/// address, a process name) are made into a string once instead of once per line. Not thread-safe;
+/// a parser makes one per <c>Parse</c> call.
+/// </summary>
+internal sealed class StringCache
+{
+    private const int Slots = 64;
+    private const int MaxLength = 64;
+    private readonly string?[] _slots = new string?[Slots];
+
+    /// <summary>The cached string equal to <paramref name="word"/>, or a new one (then cached).</summary>
+    public string Get(ReadOnlySpan<char> word)
+    {
+        if (word.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        if (word.Length > MaxLength)
+        {
+            return word.ToString();
+        }
+
+        var slot = string.GetHashCode(word) & (Slots - 1);
+        var cached = _slots[slot];
+        if (cached is not null && word.SequenceEqual(cached))
+        {
+            return cached;
+        }
+
+        var made = word.ToString();
+        _slots[slot] = made;
+        return made;
     }
 }

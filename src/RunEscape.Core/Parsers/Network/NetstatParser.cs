@@ -50,8 +50,11 @@ public sealed class NetstatParser : IOutputParser
         var busyBox = false;
         var position = 0;
         var lineNumber = 0;
+        var lineStart = position;
         while (NetText.NextLine(text, ref position, out var line))
         {
+            var start = lineStart;
+            lineStart = position;
             lineNumber++;
             var t = line.Trim();
             if (t.IsEmpty)
@@ -115,6 +118,7 @@ public sealed class NetstatParser : IOutputParser
                 busyBox = true;
             }
 
+            row.SetSource(text, start, line.Length); // cut from the text only when read
             records.Add(row);
         }
 
@@ -154,7 +158,6 @@ public sealed class NetstatParser : IOutputParser
             ForeignAddress = foreignAddress,
             ForeignPort = foreignPort,
             ForeignService = foreignService,
-            SourceLine = line.ToString(),
         };
 
         var save = p;

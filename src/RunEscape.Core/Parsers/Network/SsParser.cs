@@ -40,8 +40,12 @@ public sealed class SsParser : IOutputParser
         bool? hasNetid = null;
         var position = 0;
         var lineNumber = 0;
+        var cache = new StringCache();
+        var lineStart = position;
         while (NetText.NextLine(text, ref position, out var line))
         {
+            var start = lineStart;
+            lineStart = position;
             lineNumber++;
             var p = 0;
             if (!NetText.NextToken(line, ref p, out var first, out _))
@@ -49,7 +53,7 @@ public sealed class SsParser : IOutputParser
                 continue;
             }
 
-            if (line.Contains("Recv-Q", StringComparison.Ordinal) && (first is "Netid" || first is "State"))
+            if ((first is "Netid" || first is "State") && line.Contains("Recv-Q", StringComparison.Ordinal))
             {
                 hasNetid = first is "Netid";
                 continue;
@@ -57,20 +61,22 @@ public sealed class SsParser : IOutputParser
 
             // Without a header (-H): a lower-case first word is a Netid (tcp, udp, u_str), a state is upper case.
             var netid = hasNetid ?? char.IsAsciiLetterLower(first[0]);
-            var socket = ReadSocket(line, netid);
+            var socket = ReadSocket(line, netid, cache);
             if (socket is null)
             {
                 context.Report(lineNumber, line.ToString(), "not an ss socket line");
                 continue;
             }
 
+            // The source line is cut from the text only when read; ss pads lines with blanks to the terminal width.
+            socket.SetSource(text, start, line.TrimEnd().Length);
             records.Add(socket);
         }
 
         return records;
     }
 
-    private static SsSocket? ReadSocket(ReadOnlySpan<char> line, bool netidColumn)
+    private static SsSocket? ReadSocket(ReadOnlySpan<char> line, bool netidColumn, StringCache cache)
     {
         var p = 0;
         string? netid = null;
@@ -94,8 +100,8 @@ public sealed class SsParser : IOutputParser
         }
 
         var unix = netid is not null && netid.StartsWith("u_", StringComparison.Ordinal);
-        if (!ReadEndpoint(line, ref p, unix, out var localAddress, out var localPort, out var localService, out var localScope)
-            || !ReadEndpoint(line, ref p, unix, out var peerAddress, out var peerPort, out var peerService, out var peerScope))
+        if (!ReadEndpoint(line, ref p, unix, cache, out var localAddress, out var localPort, out var localService, out var localScope)
+            || !ReadEndpoint(line, ref p, unix, cache, out var peerAddress, out var peerPort, out var peerService, out var peerScope))
         {
             return null;
         }
@@ -114,14 +120,13 @@ public sealed class SsParser : IOutputParser
             PeerPort = peerPort,
             PeerService = peerService,
             PeerInterface = peerScope,
-            SourceLine = line.TrimEnd().ToString(), // ss pads lines with blanks to the terminal width
             Variant = Iproute2Variant,
         };
 
         var rest = line[p..].Trim();
         if (rest.StartsWith("users:(", StringComparison.Ordinal))
         {
-            if (!TryReadUsers(rest, out var processes, out var consumed))
+            if (!TryReadUsers(rest, cache, out var processes, out var consumed))
             {
                 return null;
             }
@@ -169,7 +174,7 @@ public sealed class SsParser : IOutputParser
         _ => word.ToString(),
     };
 
-    private static bool ReadEndpoint(ReadOnlySpan<char> line, ref int p, bool unix, out string address, out int? port, out string? service, out string? scope)
+    private static bool ReadEndpoint(ReadOnlySpan<char> line, ref int p, bool unix, StringCache cache, out string address, out int? port, out string? service, out string? scope)
     {
         address = string.Empty;
         port = null;
@@ -207,7 +212,7 @@ public sealed class SsParser : IOutputParser
             return true;
         }
 
-        NetText.SplitEndpoint(token, out address, out port, out service, out scope);
+        NetText.SplitEndpoint(token, cache, out address, out port, out service, out scope);
         return true;
     }
 
@@ -215,7 +220,14 @@ public sealed class SsParser : IOutputParser
     private static List<SocketProcess>? ProcessBuffer;
 
     /// <summary>Reads <c>users:(("a b",pid=1,fd=3),("c",pid=2,fd=4))</c>; <paramref name="consumed"/> is its length.</summary>
-    internal static bool TryReadUsers(ReadOnlySpan<char> s, out List<SocketProcess> processes, out int consumed)
+    internal static bool TryReadUsers(ReadOnlySpan<char> s, out List<SocketProcess> processes, out int consumed) =>
+        TryReadUsers(s, null, out processes, out consumed);
+
+    /// <summary>
+    /// <see cref="TryReadUsers(ReadOnlySpan{char}, out List{SocketProcess}, out int)"/>, with each process name
+    /// taken from <c>cache</c> when a recent process had the same name.
+    /// </summary>
+    internal static bool TryReadUsers(ReadOnlySpan<char> s, StringCache? cache, out List<SocketProcess> processes, out int consumed)
     {
         // One reused buffer per thread: the caller copies it into an exact-size array.
         processes = ProcessBuffer ??= new List<SocketProcess>(4);
@@ -249,7 +261,8 @@ public sealed class SsParser : IOutputParser
                 return false;
             }
 
-            var process = new SocketProcess { Name = s.Slice(nameStart, end).ToString() };
+            var name = s.Slice(nameStart, end);
+            var process = new SocketProcess { Name = cache is null ? name.ToString() : cache.Get(name) };
             i = nameStart + end + 2; // at "pid="
             while (i < s.Length && s[i] != ')')
             {

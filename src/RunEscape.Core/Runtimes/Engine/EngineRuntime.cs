@@ -121,7 +121,26 @@ public sealed class EngineRuntime : ICapsuleRuntime
         }
 
         var cleanup = await CleanUpAsync(id, launch.Name, exited, timings).ConfigureAwait(false);
+        await EnsureTargetStillRunsAsync(launch, output, cancellationToken).ConfigureAwait(false);
         return cleanup is null ? output : output.WithCleanupFailure($"The capsule {launch.Name} could not be removed: {cleanup}");
+    }
+
+    /// <summary>
+    /// A capsule cut short because its target went away is not the utility's failure, and its
+    /// output is partial. The exit code does not tell (Podman was seen to report 0 for a capsule
+    /// whose PID namespace died under it), so ask the engine whether the target still runs.
+    /// </summary>
+    private async Task EnsureTargetStillRunsAsync(CapsuleLaunch launch, CapsuleRunOutput output, CancellationToken cancellationToken)
+    {
+        var now = await ResolveTargetAsync(launch.Target.Id, cancellationToken).ConfigureAwait(false);
+        if (!now.Running)
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.TargetNotRunning,
+                $"Container '{launch.Target.Name}' stopped ({now.State}) while the '{launch.Utility}' capsule ran; the capsule ended with code {output.ExitCode}.",
+                launch.Target.Name,
+                "Find out why the container stopped (its logs, its restart policy), then try again.");
+        }
     }
 
     /// <summary>Stops (if still running) and removes the capsule; never throws, returns what went wrong.</summary>
