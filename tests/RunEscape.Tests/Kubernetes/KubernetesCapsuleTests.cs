@@ -148,11 +148,11 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
 
         Server.ClearRequests();
         sw.Restart();
-        await InvokeAsync(KubeDoubleFixture.Pod, args: new[] { "-d", "1", "-n", "4" });
+        await InvokeAsync(KubeDoubleFixture.Pod, args: new[] { "-d", "1", "-n", "6" });
         var longTime = sw.Elapsed;
         var longRun = Server.Requests.ToList();
 
-        Assert.True(longTime - shortTime > TimeSpan.FromSeconds(2), $"the long run ({longTime}) should take 3 s more than the short one ({shortTime})");
+        Assert.True(longTime - shortTime > TimeSpan.FromSeconds(2), $"the long run ({longTime}) should take about 5 s more than the short one ({shortTime}), which also pays the first call's warm-up");
         var expected = new[] { "get pods", "patch pods/ephemeralcontainers", "watch pods", "get pods/log" };
         Assert.Equal(expected, shortRun.Select(r => r.Verb + " " + r.Resource));
         Assert.Equal(expected, longRun.Select(r => r.Verb + " " + r.Resource));
