@@ -18,6 +18,9 @@ public sealed class EngineRuntime : ICapsuleRuntime
     /// <summary>How long clean-up may take after the caller's token is cancelled.</summary>
     internal static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How often the event log is replayed for a capsule's exit code before giving up.</summary>
+    internal const int ExitCodeAttempts = 4;
+
     /// <summary>How long a cancelled capsule gets to end its utility before it is killed.</summary>
     internal static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(3);
 
@@ -441,13 +444,39 @@ public sealed class EngineRuntime : ICapsuleRuntime
         try
         {
             var wait = await _client.Containers.WaitContainerAsync(id, cancellationToken).ConfigureAwait(false);
-            return wait.StatusCode;
+            if (wait.StatusCode >= 0)
+            {
+                return wait.StatusCode;
+            }
+
+            // Podman answers -1 when the container is gone before it could tell: ask the event log.
         }
         catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
             // Already removed (or being removed) by the engine.
         }
 
+        // The engine may write the die event a moment after the container is gone (Podman's
+        // cleanup process does): replay the log a few times, briefly, before giving up.
+        for (var attempt = 1; attempt <= ExitCodeAttempts; attempt++)
+        {
+            if (await DieEventExitCodeAsync(id, createdAt, cancellationToken).ConfigureAwait(false) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(300 * attempt), cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new CapsuleException(
+            CapsuleErrorKind.EngineRejected,
+            $"The capsule {id[..Math.Min(12, id.Length)]} ended, but {Kind} at {Endpoint} reported no exit code for it.",
+            id,
+            "Run the capsule again; if this repeats, check the engine's event log.");
+    }
+
+    private async Task<long?> DieEventExitCodeAsync(string id, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
         var parameters = new ContainerEventsParameters
         {
             Since = (createdAt.ToUnixTimeSeconds() - 1).ToString(CultureInfo.InvariantCulture),
@@ -468,16 +497,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
 
         // With 'until' set, the engine replays the events and closes the stream.
         await Call(() => _client.System.MonitorEventsAsync(parameters, collector, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
-        if (exitCode is { } found)
-        {
-            return found;
-        }
-
-        throw new CapsuleException(
-            CapsuleErrorKind.EngineRejected,
-            $"The capsule {id[..Math.Min(12, id.Length)]} ended, but {Kind} at {Endpoint} reported no exit code for it.",
-            id,
-            "Run the capsule again; if this repeats, check the engine's event log.");
+        return exitCode;
     }
 
     /// <summary>
