@@ -18,7 +18,6 @@ namespace RunEscape.Tests.Parsers;
 public class RecordFixtureTests
 {
     public const string Schema = "runescape-fixture/1";
-    private const double Tolerance = 1e-9;
 
     public static TheoryData<string, string> Pairs()
     {
@@ -101,54 +100,7 @@ public class RecordFixtureTests
             var value = property!.GetValue(actual);
             var label = $"{where} {p.Name}";
             var e = p.Value;
-            if (e.ValueKind == JsonValueKind.Null)
-            {
-                Assert.True(value is null, $"{label}: expected null, got '{value}'");
-                continue;
-            }
-
-            Assert.True(value is not null, $"{label}: expected {e}, got null");
-            switch (value)
-            {
-                case int i:
-                    Assert.True(e.GetInt32() == i, $"{label}: expected {e}, got {i}");
-                    break;
-                case long l:
-                    Assert.True(e.GetInt64() == l, $"{label}: expected {e}, got {l}");
-                    break;
-                case double d:
-                    Assert.True(Math.Abs(e.GetDouble() - d) < Tolerance, $"{label}: expected {e}, got {d.ToString(CultureInfo.InvariantCulture)}");
-                    break;
-                case bool b:
-                    Assert.True(e.GetBoolean() == b, $"{label}: expected {e}, got {b}");
-                    break;
-                case string s:
-                    Assert.True(e.GetString() == s, $"{label}: expected '{e.GetString()}', got '{s}'");
-                    break;
-                case TimeSpan t:
-                    var et = TimeSpan.Parse(e.GetString()!, CultureInfo.InvariantCulture);
-                    Assert.True(et == t, $"{label}: expected {et}, got {t}");
-                    break;
-                case DateTimeOffset dto:
-                    var edto = DateTimeOffset.Parse(e.GetString()!, CultureInfo.InvariantCulture);
-                    Assert.True(edto == dto && edto.Offset == dto.Offset, $"{label}: expected {edto:o}, got {dto:o}");
-                    break;
-                case DateTime dt:
-                    var edt = DateTime.Parse(e.GetString()!, CultureInfo.InvariantCulture);
-                    Assert.True(edt == dt, $"{label}: expected {edt:o}, got {dt:o}");
-                    break;
-                case IReadOnlyDictionary<string, long> map:
-                    foreach (var kv in e.EnumerateObject())
-                    {
-                        Assert.True(map.TryGetValue(kv.Name, out var v), $"{label}: no entry {kv.Name}");
-                        Assert.True(kv.Value.GetInt64() == v, $"{label}[{kv.Name}]: expected {kv.Value}, got {v}");
-                    }
-
-                    break;
-                default:
-                    Assert.Fail($"{label}: no comparison for {value.GetType().Name}");
-                    break;
-            }
+            FixtureValues.AssertValue(e, value, label);
         }
     }
 }

@@ -685,35 +685,7 @@ public class TopParserTests
             var value = property.GetValue(actual);
             var label = $"{where}: {type} {DescribeKey(actual)} {property.Name}";
 
-            if (e.ValueKind == JsonValueKind.Null)
-            {
-                Assert.True(value is null, $"{label}: expected null, got '{value}'");
-                continue;
-            }
-
-            Assert.True(value is not null, $"{label}: expected {e}, got null");
-            switch (value)
-            {
-                case int i:
-                    Assert.True(e.GetInt32() == i, $"{label}: expected {e}, got {i}");
-                    break;
-                case long l:
-                    Assert.True(e.GetInt64() == l, $"{label}: expected {e}, got {l}");
-                    break;
-                case double d:
-                    Assert.True(Math.Abs(e.GetDouble() - d) < Tolerance, $"{label}: expected {e}, got {d.ToString(CultureInfo.InvariantCulture)}");
-                    break;
-                case string s:
-                    Assert.True(e.GetString() == s, $"{label}: expected '{e.GetString()}', got '{s}'");
-                    break;
-                case TimeSpan t:
-                    var et = TimeSpan.Parse(e.GetString()!, CultureInfo.InvariantCulture);
-                    Assert.True(et == t, $"{label}: expected {et}, got {t}");
-                    break;
-                default:
-                    Assert.Fail($"{label}: no comparison for {value.GetType().Name}");
-                    break;
-            }
+            FixtureValues.AssertValue(e, value, label);
         }
     }
 

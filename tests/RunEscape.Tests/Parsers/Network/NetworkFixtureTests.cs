@@ -16,7 +16,6 @@ public class NetworkFixtureTests
 {
     public static readonly string[] ParserNames = { "ss", "ss-summary", "netstat", "ip-addr", "ip-route", "lsof", "ping", "getent-hosts", "http-probe" };
 
-    private const double Tolerance = 1e-9;
 
     public static TheoryData<string, string> Pairs()
     {
@@ -164,53 +163,6 @@ public class NetworkFixtureTests
         }
     }
 
-    private static void AssertValue(JsonElement e, object? value, string label)
-    {
-        if (e.ValueKind == JsonValueKind.Null)
-        {
-            Assert.True(value is null, $"{label}: expected null, got '{value}'");
-            return;
-        }
-
-        Assert.True(value is not null, $"{label}: expected {e}, got null");
-        switch (value)
-        {
-            case int i:
-                Assert.True(e.GetInt32() == i, $"{label}: expected {e}, got {i}");
-                break;
-            case long l:
-                Assert.True(e.GetInt64() == l, $"{label}: expected {e}, got {l}");
-                break;
-            case double d:
-                Assert.True(Math.Abs(e.GetDouble() - d) < Tolerance, $"{label}: expected {e}, got {d.ToString(CultureInfo.InvariantCulture)}");
-                break;
-            case string s:
-                Assert.True(e.GetString() == s, $"{label}: expected '{e.GetString()}', got '{s}'");
-                break;
-            case TimeSpan t:
-                var et = TimeSpan.Parse(e.GetString()!, CultureInfo.InvariantCulture);
-                Assert.True(et == t, $"{label}: expected {et}, got {t}");
-                break;
-            case IEnumerable list:
-                var items = list.Cast<object>().ToList();
-                var expectedItems = e.EnumerateArray().ToList();
-                Assert.True(expectedItems.Count == items.Count, $"{label}: expected {expectedItems.Count} items, got {items.Count}");
-                for (var i = 0; i < items.Count; i++)
-                {
-                    if (items[i] is string s2)
-                    {
-                        Assert.True(expectedItems[i].GetString() == s2, $"{label}[{i}]: expected '{expectedItems[i]}', got '{s2}'");
-                    }
-                    else
-                    {
-                        AssertMatches(expectedItems[i], items[i], $"{label}[{i}]");
-                    }
-                }
-
-                break;
-            default:
-                Assert.Fail($"{label}: no comparison for {value.GetType().Name}");
-                break;
-        }
-    }
+    private static void AssertValue(JsonElement e, object? value, string label) =>
+        FixtureValues.AssertValue(e, value, label, AssertMatches);
 }
