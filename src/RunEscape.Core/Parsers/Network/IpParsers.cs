@@ -419,26 +419,7 @@ public sealed class IpRouteParser : IOutputParser
             return records;
         }
 
-        var position = 0;
-        var lineNumber = 0;
-        while (NetText.NextLine(text, ref position, out var line))
-        {
-            lineNumber++;
-            if (line.Trim().IsEmpty)
-            {
-                continue;
-            }
-
-            var route = ReadLine(line);
-            if (route is null)
-            {
-                context.Report(lineNumber, line.ToString(), "not a route line");
-                continue;
-            }
-
-            records.Add(route);
-        }
-
+        NetText.ReadLines(text, context, records, ReadLine, "not a route line");
         return records;
     }
 

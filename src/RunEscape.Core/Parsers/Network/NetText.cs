@@ -4,8 +4,40 @@ using RunEscape.Parsing;
 namespace RunEscape.Parsers.Network;
 
 /// <summary>Span helpers shared by the network parsers: lines, blank-separated tokens, endpoints.</summary>
+/// <summary>Reads one record from one line, or null when the line is not such a record.</summary>
+internal delegate T? LineReader<T>(ReadOnlySpan<char> line)
+    where T : class;
+
 internal static class NetText
 {
+    /// <summary>
+    /// Each non-blank line of <paramref name="text"/> through <paramref name="read"/>: a record is
+    /// added, a refused line is reported with <paramref name="complaint"/> and the rest still parses.
+    /// </summary>
+    public static void ReadLines<T>(string text, ParseContext context, List<T> records, LineReader<T> read, string complaint)
+        where T : class
+    {
+        var position = 0;
+        var lineNumber = 0;
+        while (NextLine(text, ref position, out var line))
+        {
+            lineNumber++;
+            if (line.Trim().IsEmpty)
+            {
+                continue;
+            }
+
+            if (read(line) is { } record)
+            {
+                records.Add(record);
+            }
+            else
+            {
+                context.Report(lineNumber, line.ToString(), complaint);
+            }
+        }
+    }
+
     /// <summary>Next line (without its end-of-line characters) from <paramref name="position"/>.</summary>
     public static bool NextLine(string text, ref int position, out ReadOnlySpan<char> line)
     {

@@ -333,26 +333,7 @@ public sealed class CurlProbeParser : IOutputParser
             return records;
         }
 
-        var position = 0;
-        var lineNumber = 0;
-        while (NetText.NextLine(text, ref position, out var line))
-        {
-            lineNumber++;
-            if (line.Trim().IsEmpty)
-            {
-                continue;
-            }
-
-            var probe = ReadLine(line);
-            if (probe is null)
-            {
-                context.Report(lineNumber, line.ToString(), "not a curl probe line (status=… time_total=… size=… url=…)");
-                continue;
-            }
-
-            records.Add(probe);
-        }
-
+        NetText.ReadLines(text, context, records, ReadLine, "not a curl probe line (status=… time_total=… size=… url=…)");
         return records;
     }
 
