@@ -276,6 +276,36 @@ public sealed class CapsuleCatalog
                     throw Invalid(source, entry, "command", "must not contain empty strings.");
                 }
 
+                string? digest = null;
+                if (e.TryGetProperty("digest", out var dg))
+                {
+                    digest = dg.ValueKind == JsonValueKind.String ? dg.GetString() : null;
+                    if (!Security.ImageReference.IsDigest(digest))
+                    {
+                        throw Invalid(source, entry, "digest", "must be sha256:<64 lower-case hex digits> (the image's repo digest, or on a local engine its image id).");
+                    }
+                }
+
+                if (Security.ImageReference.TryParse(image) is not { } reference)
+                {
+                    throw Invalid(source, entry, "image", $"'{image}' is not an image reference ([registry/]repository[:tag][@sha256:<digest>]).");
+                }
+                else if (reference.Digest is not null && digest is not null && reference.Digest != digest)
+                {
+                    throw Invalid(source, entry, "digest", $"differs from the digest in the image reference '{image}'.");
+                }
+
+                var redact = false;
+                if (e.TryGetProperty("redactSecrets", out var rs))
+                {
+                    redact = rs.ValueKind switch
+                    {
+                        JsonValueKind.True => true,
+                        JsonValueKind.False => false,
+                        _ => throw Invalid(source, entry, "redactSecrets", "must be true or false."),
+                    };
+                }
+
                 var description = e.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : string.Empty;
                 result.Add(new CapsuleUtility(
                     name, description, image, command, env, parser,
@@ -284,6 +314,8 @@ public sealed class CapsuleCatalog
                     timeout, source, lastFrameOnly)
                 {
                     ParserVariant = e.TryGetProperty("parserVariant", out var pv) && pv.ValueKind == JsonValueKind.String ? pv.GetString() : null,
+                    Digest = digest,
+                    RedactSecrets = redact,
                 });
                 index++;
             }

@@ -70,6 +70,15 @@ public sealed class CapsuleUtility
     /// </summary>
     public string? ParserVariant { get; init; }
 
+    /// <summary>
+    /// The digest the image is pinned to (catalog field <c>digest</c>): the capsule runs only an
+    /// image with this repo digest or id. Null: not pinned (unless the image reference carries one).
+    /// </summary>
+    public string? Digest { get; init; }
+
+    /// <summary>The output is NAME=VALUE environment text whose secret-looking values are masked unless -ShowSecrets.</summary>
+    public bool RedactSecrets { get; init; }
+
     /// <summary>Where the entry came from: "builtin" or a file path.</summary>
     public string Source { get; }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using RunEscape.Catalog;
 using RunEscape.Parsing;
 using RunEscape.Runtimes;
+using RunEscape.Security;
 
 namespace RunEscape.Lifecycle;
 
@@ -18,14 +19,93 @@ public sealed class CapsuleInvoker
 
     private readonly ICapsuleRuntime _runtime;
     private readonly CapsuleCatalog _catalog;
+    private readonly CapsulePolicy _policy;
 
-    public CapsuleInvoker(ICapsuleRuntime runtime, CapsuleCatalog catalog)
+    /// <param name="runtime">The engine or cluster the capsules run on.</param>
+    /// <param name="catalog">Where utilities are looked up.</param>
+    /// <param name="policy">The security policy; null: the one in force (<see cref="CapsulePolicy.Current"/>).</param>
+    public CapsuleInvoker(ICapsuleRuntime runtime, CapsuleCatalog catalog, CapsulePolicy? policy = null)
     {
         _runtime = runtime;
         _catalog = catalog;
+        _policy = policy ?? CapsulePolicy.Current();
     }
 
+    /// <summary>Runs one capsule; with an audit log in force, records the invocation and its outcome there.</summary>
     public async Task<CapsuleResult> InvokeAsync(CapsuleRequest request, CancellationToken cancellationToken)
+    {
+        var log = _policy.AuditLog;
+        if (log is null)
+        {
+            return await InvokeCoreAsync(request, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        AuditLog.EnsureWritable(log);
+        var trail = new AuditTrail();
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var outcome = "error";
+        long? exitCode = null;
+        Exception? failure = null;
+        try
+        {
+            var result = await InvokeCoreAsync(request, trail, cancellationToken).ConfigureAwait(false);
+            exitCode = result.ExitCode;
+            outcome = result.Succeeded ? "succeeded" : "failed";
+            return result;
+        }
+        catch (OperationCanceledException ex)
+        {
+            outcome = "cancelled";
+            failure = ex;
+            throw;
+        }
+        catch (Exception ex)
+        {
+            outcome = "error";
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            AuditLog.Append(log, new AuditEntry
+            {
+                Time = started,
+                User = Environment.UserName,
+                Host = Environment.MachineName,
+                ProcessId = Environment.ProcessId,
+                Engine = trail.Engine ?? _runtime.Kind,
+                Endpoint = _runtime.Endpoint,
+                Target = trail.Target ?? request.Target,
+                TargetId = trail.TargetId,
+                Utility = request.Utility,
+                Argv = trail.Argv ?? request.ArgumentList,
+                Image = trail.Image,
+                ImageDigest = trail.ImageDigest,
+                Capsule = trail.Capsule,
+                Privileged = request.Privileged,
+                Outcome = outcome,
+                ExitCode = exitCode,
+                ErrorKind = (failure as CapsuleException)?.ErrorId,
+                Error = failure?.Message,
+                DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+            });
+        }
+    }
+
+    /// <summary>What is known of an invocation so far, for its audit record.</summary>
+    private sealed class AuditTrail
+    {
+        public string? Engine;
+        public string? Target;
+        public string? TargetId;
+        public IReadOnlyList<string>? Argv;
+        public string? Image;
+        public string? ImageDigest;
+        public string? Capsule;
+    }
+
+    private async Task<CapsuleResult> InvokeCoreAsync(CapsuleRequest request, AuditTrail? trail, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
         var timings = new CapsuleTimings();
@@ -47,8 +127,30 @@ public sealed class CapsuleInvoker
         try
         {
             var sw = Stopwatch.StartNew();
+            var image = CapsuleCatalog.ResolveImage(utility, request.Registry);
+            var reference = ImageReference.TryParse(image) ?? throw new CapsuleException(
+                CapsuleErrorKind.InvalidArgument,
+                $"The capsule image '{image}' of utility '{utility.Name}' is not an image reference.",
+                image,
+                "Fix the catalog entry's image, or -Registry.");
+            var pin = _policy.PinFor(reference, utility.Digest);
+            _policy.Check(reference, pin, request.Privileged, utility.Name);
+            var utilityArgv = utility.Command.Concat(request.ArgumentList).ToList();
+            if (trail is not null)
+            {
+                trail.Image = image;
+                trail.Argv = utilityArgv;
+            }
+
             var target = await _runtime.ResolveTargetAsync(request.Target, token).ConfigureAwait(false);
             timings.Resolve = sw.Elapsed;
+            if (trail is not null)
+            {
+                trail.Engine = target.EngineKind;
+                trail.Target = target.Name;
+                trail.TargetId = target.Id;
+            }
+
             if (!target.Running)
             {
                 var action = target.State switch
@@ -68,14 +170,14 @@ public sealed class CapsuleInvoker
             var hardSeconds = (int)Math.Ceiling(timeout.TotalSeconds) + DeadlineGraceSeconds;
             var deadline = created.AddSeconds(hardSeconds);
             var argv = new List<string> { "timeout", "-s", "KILL", hardSeconds.ToString(CultureInfo.InvariantCulture) };
-            argv.AddRange(utility.Command);
-            argv.AddRange(request.ArgumentList);
+            argv.AddRange(utilityArgv);
 
-            var image = CapsuleCatalog.ResolveImage(utility, request.Registry);
             var launch = new CapsuleLaunch
             {
                 Name = CapsuleName(utility.Name, target.Name),
                 Image = image,
+                ImageDigest = pin,
+                Privileged = request.Privileged,
                 Command = argv,
                 Environment = utility.Environment,
                 Labels = new Dictionary<string, string>
@@ -88,6 +190,11 @@ public sealed class CapsuleInvoker
                     [CapsuleLabels.Deadline] = deadline.ToString("o", CultureInfo.InvariantCulture),
                     [CapsuleLabels.Owner] = Environment.UserName + "@" + Environment.MachineName,
                     [CapsuleLabels.Version] = CapsuleCatalog.ModuleVersion,
+                    [CapsuleLabels.User] = Environment.UserName,
+                    [CapsuleLabels.Host] = Environment.MachineName,
+                    [CapsuleLabels.Argv] = System.Text.Json.JsonSerializer.Serialize(utilityArgv),
+                    [CapsuleLabels.Image] = image,
+                    [CapsuleLabels.Privileged] = request.Privileged ? "true" : "false",
                 },
                 Target = target,
                 Namespaces = utility.Namespaces,
@@ -99,9 +206,26 @@ public sealed class CapsuleInvoker
                 PullIfMissing = image != utility.Image,
             };
 
+            if (trail is not null)
+            {
+                trail.Capsule = launch.Name;
+            }
+
             var output = await _runtime.RunCapsuleAsync(launch, timings, token).ConfigureAwait(false);
+            if (trail is not null)
+            {
+                trail.Capsule = output.CapsuleName ?? launch.Name;
+                trail.ImageDigest = output.ImageDigest;
+            }
 
             sw.Restart();
+            var stdout = output.StandardOutput;
+            IReadOnlySet<string> redacted = new HashSet<string>();
+            if (utility.RedactSecrets && !request.ShowSecrets)
+            {
+                stdout = SecretRedaction.RedactEnvironment(stdout, out redacted);
+            }
+
             var context = new ParseContext { Variant = request.Variant ?? utility.ParserVariant };
             IReadOnlyList<CapsuleRecord> records = Array.Empty<CapsuleRecord>();
             IReadOnlyList<CapsuleRecord> items = records;
@@ -109,7 +233,7 @@ public sealed class CapsuleInvoker
             if (!request.Raw && utility.Parser != Parsers.GenericParsers.ScriptBlock)
             {
                 var parser = ParserRegistry.Get(utility.Parser);
-                var list = parser.Parse(output.StandardOutput, context).ToList();
+                var list = parser.Parse(stdout, context).ToList();
                 if (utility.LastFrameOnly)
                 {
                     // Frames start with their secondary record (top's summary): keep the last frame.
@@ -123,6 +247,10 @@ public sealed class CapsuleInvoker
                 foreach (var r in list)
                 {
                     r.Target = target.Name;
+                    if (r is Parsers.EnvironmentVariable variable && redacted.Contains(variable.Name))
+                    {
+                        variable.Redacted = true;
+                    }
                 }
 
                 records = list;
@@ -143,7 +271,10 @@ public sealed class CapsuleInvoker
                 CapsuleName = output.CapsuleName ?? launch.Name,
                 User = launch.User,
                 ExitCode = output.ExitCode,
-                StandardOutput = output.StandardOutput,
+                StandardOutput = stdout,
+                ImageDigest = output.ImageDigest,
+                Privileged = request.Privileged,
+                RedactedNames = redacted.Order(StringComparer.Ordinal).ToList(),
                 StandardError = output.StandardError,
                 Records = records,
                 Items = items,

@@ -12,4 +12,18 @@ public static class CapsuleLabels
     public const string Deadline = Prefix + "deadline";
     public const string Owner = Prefix + "owner";
     public const string Version = Prefix + "version";
+
+    /// <summary>Who ran the capsule: the local user name, and the host it ran from.</summary>
+    public const string User = Prefix + "user";
+    public const string Host = Prefix + "host";
+
+    /// <summary>The utility's argv (catalog command and -ArgumentList, deadline wrapper excluded) as a JSON array.</summary>
+    public const string Argv = Prefix + "argv";
+
+    /// <summary>The image as asked for, and the digest of the image the engine really ran.</summary>
+    public const string Image = Prefix + "image";
+    public const string ImageDigest = Prefix + "image-digest";
+
+    /// <summary>"true" on a privileged capsule.</summary>
+    public const string Privileged = Prefix + "privileged";
 }

@@ -30,6 +30,15 @@ public sealed class CapsuleLaunch
 
     public required DateTimeOffset Deadline { get; init; }
 
+    /// <summary>Privileged capsule: every capability and the host's devices (only through -Privileged).</summary>
+    public bool Privileged { get; init; }
+
+    /// <summary>
+    /// The digest the image is pinned to (sha256:…): the runtime runs the image only when its repo
+    /// digest or id is this one, and then by that immutable id. Null: not pinned.
+    /// </summary>
+    public string? ImageDigest { get; init; }
+
     /// <summary>Pull the image when the engine lacks it (a registry was named explicitly).</summary>
     public bool PullIfMissing { get; init; }
 

@@ -25,6 +25,12 @@ public sealed class CapsuleRequest
     /// <summary>Registry the built-in capsule images are pulled from (null: $RUNESCAPE_REGISTRY, else as built).</summary>
     public string? Registry { get; init; }
 
+    /// <summary>Run the capsule privileged (all capabilities, host devices). The policy must allow it; the caller confirms it.</summary>
+    public bool Privileged { get; init; }
+
+    /// <summary>Show secret-looking environment values instead of masking them.</summary>
+    public bool ShowSecrets { get; init; }
+
     /// <summary>Forces a parser variant (null: detect).</summary>
     public string? Variant { get; init; }
 }

@@ -13,6 +13,15 @@ public sealed class CapsuleResult
 
     public required string Image { get; init; }
 
+    /// <summary>The digest of the image the capsule ran (repo digest, else image id), for the audit trail.</summary>
+    public string? ImageDigest { get; init; }
+
+    /// <summary>The capsule ran privileged (-Privileged).</summary>
+    public bool Privileged { get; init; }
+
+    /// <summary>Environment variables whose values were masked (empty with -ShowSecrets).</summary>
+    public IReadOnlyList<string> RedactedNames { get; init; } = Array.Empty<string>();
+
     public required string Engine { get; init; }
 
     public required string Endpoint { get; init; }

@@ -24,13 +24,16 @@ public sealed class CapsuleRunOutput
     public string? CleanupFailure { get; private init; }
 
     internal CapsuleRunOutput WithCleanupFailure(string failure) =>
-        new(CapsuleId, ExitCode, StandardOutput, StandardError, SharedNamespaces) { Truncated = Truncated, CleanupFailure = failure };
+        new(CapsuleId, ExitCode, StandardOutput, StandardError, SharedNamespaces) { Truncated = Truncated, CleanupFailure = failure, CapsuleName = CapsuleName, ImageDigest = ImageDigest };
 
     /// <summary>The output reached the cap and was cut off; the capsule was stopped.</summary>
     public bool Truncated { get; init; }
 
     /// <summary>The namespaces the capsule really joined (IPC is skipped when the target's is private).</summary>
     public IReadOnlyList<string> SharedNamespaces { get; }
+
+    /// <summary>The digest of the image the capsule really ran (repo digest, else image id); null when the runtime cannot tell.</summary>
+    public string? ImageDigest { get; init; }
 
     /// <summary>The name the runtime gave the capsule when it differs from the launch's (Kubernetes: capsule-&lt;utility&gt;-&lt;suffix&gt;).</summary>
     public string? CapsuleName { get; init; }

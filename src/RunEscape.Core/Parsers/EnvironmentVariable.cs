@@ -8,4 +8,7 @@ public sealed class EnvironmentVariable : CapsuleRecord
     public string Name { get; set; } = string.Empty;
 
     public string Value { get; set; } = string.Empty;
+
+    /// <summary>The value was masked because the name looks like a secret (Invoke-Capsule -ShowSecrets shows it).</summary>
+    public bool Redacted { get; set; }
 }

@@ -6,14 +6,15 @@ using RunEscape.Parsing;
 using RunEscape.Runtimes;
 using RunEscape.Runtimes.Engine;
 using RunEscape.Runtimes.Kubernetes;
+using RunEscape.Security;
 
 namespace RunEscape.PowerShell.Commands;
 
 /// <summary>
 /// <para type="synopsis">Attaches a short-lived capsule carrying one utility to a running container, runs it and returns its output as objects.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "Capsule", DefaultParameterSetName = ContainerSet)]
-[OutputType("RunEscape.Parsers.TopProcess", "RunEscape.Parsers.DiskFree", "RunEscape.Parsers.DiskUsage", "RunEscape.Parsers.MountEntry", "RunEscape.Parsers.EnvironmentVariable", "RunEscape.Parsers.FileEntry", "System.String", "RunEscape.Lifecycle.CapsuleResult")]
+[Cmdlet(VerbsLifecycle.Invoke, "Capsule", DefaultParameterSetName = ContainerSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType("RunEscape.Parsers.TopProcess", "RunEscape.Parsers.DiskFree", "RunEscape.Parsers.DiskUsage", "RunEscape.Parsers.MountEntry", "RunEscape.Parsers.EnvironmentVariable", "RunEscape.Parsers.FileEntry", "System.String", "RunEscape.Lifecycle.CapsuleResult", "System.Management.Automation.Job")]
 public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 {
     private const string ContainerSet = "Container";
@@ -110,18 +111,91 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>How many capsules run at once across the targets (default 10). Results stream as each target finishes.</summary>
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
+    /// <summary>Run in the background and return a job (Receive-Job, Wait-Job, Stop-Job).</summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
+    /// <summary>Name of the job -AsJob returns.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JobName { get; set; }
+
+    /// <summary>Run the capsule privileged: every capability and the host's devices. Asks for confirmation unless -Force or -Confirm:$false; a policy may forbid it.</summary>
+    [Parameter]
+    public SwitchParameter Privileged { get; set; }
+
+    /// <summary>Skip the confirmation -Privileged asks for.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Show environment values whose names look like secrets (TOKEN, PASSWORD, SECRET, KEY, ...) instead of masking them.</summary>
+    [Parameter]
+    public SwitchParameter ShowSecrets { get; set; }
+
+    /// <summary>The default -ThrottleLimit: on a 2-core machine the engine, not the client, is the ceiling beyond it.</summary>
+    internal const int DefaultThrottleLimit = 10;
+
+    /// <summary>How long a stopped command waits for its capsules to remove themselves.</summary>
+    private static readonly TimeSpan CleanupWait = TimeSpan.FromSeconds(30);
+
     private CapsuleCatalog _catalog = CapsuleCatalog.Builtin;
+    private CapsulePolicy _policy = CapsulePolicy.Open;
+    private CapsuleEmitter? _emitter;
+    private CapsuleBatch? _batch;
+    private FanOutProgress? _progress;
+    private CmdletOutput? _output;
+    private int _seen;
+    private bool _yesToAll;
+    private bool _noToAll;
+    private readonly List<(ICapsuleRuntime Runtime, CapsuleRequest Request)> _jobWork = new();
 
     protected override void BeginProcessing()
     {
         try
         {
             _catalog = SessionCatalog.Load(CatalogPath?.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)));
-            _catalog.Get(Utility);
+            var utility = _catalog.Get(Utility);
+            _policy = CapsulePolicy.Current();
+            if (Privileged && !_policy.AllowPrivileged)
+            {
+                throw new CapsuleException(
+                    CapsuleErrorKind.PolicyRejected,
+                    $"-Privileged was asked for, and the policy in {_policy.Source} does not allow privileged capsules.",
+                    Utility,
+                    "Run without -Privileged, or ask the policy's owner to set allowPrivileged.");
+            }
+
+            if (AsJob && SessionCatalog.ScriptFor(utility) is not null)
+            {
+                throw new CapsuleException(
+                    CapsuleErrorKind.NotSupported,
+                    $"'{Utility}' is parsed by a scriptblock registered in this session, which a background job cannot run.",
+                    Utility,
+                    "Run it without -AsJob, or register the utility with a built-in parser (-Parser).");
+            }
         }
         catch (CapsuleException ex)
         {
             ThrowCapsuleError(ex);
+        }
+
+        _emitter = new CapsuleEmitter(_catalog, Utility)
+        {
+            Raw = Raw.IsPresent,
+            PassThru = PassThru.IsPresent,
+            MaxOutputBytes = MaxOutputBytes,
+            CanRunScripts = !AsJob,
+        };
+        _output = new CmdletOutput(this);
+        _progress = new FanOutProgress(_output, Utility);
+        if (!AsJob)
+        {
+            _batch = new CapsuleBatch(ThrottleLimit, CancellationToken);
         }
     }
 
@@ -151,6 +225,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
         }
         catch (CapsuleException ex)
         {
+            Stop();
             ThrowCapsuleError(ex);
             return;
         }
@@ -160,189 +235,225 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
             return;
         }
 
-        foreach (var container in targets)
+        var kind = ParameterSetName == ContainerSet ? "container" : "pod";
+        foreach (var target in targets)
         {
+            if (!Confirm(target, kind))
+            {
+                continue;
+            }
+
             var request = new CapsuleRequest
             {
                 Utility = Utility,
-                Target = container,
+                Target = target,
                 ArgumentList = ArgumentList,
                 Timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : null,
                 Raw = Raw.IsPresent,
                 Registry = Registry,
                 MaxOutputBytes = MaxOutputBytes,
+                Privileged = Privileged.IsPresent,
+                ShowSecrets = ShowSecrets.IsPresent,
             };
-
-            WriteVerbose($"Attaching a '{Utility}' capsule to {(ParameterSetName == ContainerSet ? "container" : "pod")} '{container}' on {runtime.Endpoint}.");
-            CapsuleResult result;
-            try
+            _seen++;
+            if (AsJob)
             {
-                var invoker = new CapsuleInvoker(runtime, _catalog);
-                result = Await(token => invoker.InvokeAsync(request, token));
-            }
-            catch (CapsuleException ex) when (ex.Kind == CapsuleErrorKind.EngineUnreachable)
-            {
-                ThrowCapsuleError(ex);
-                return;
-            }
-            catch (CapsuleException ex)
-            {
-                WriteCapsuleError(ex);
-                continue;
-            }
-            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-            {
-                // The pipeline was stopped; the capsule has been removed in the lifecycle's finally.
-                throw new PipelineStoppedException();
-            }
-            catch (Exception ex) when (ex is not PipelineStoppedException)
-            {
-                // Not an expected failure: still an error record that names the target, never a bare exception.
-                WriteError(new ErrorRecord(ex, "UnexpectedFailure", ErrorCategory.NotSpecified, container)
-                {
-                    ErrorDetails = new ErrorDetails($"The '{Utility}' capsule on '{container}' failed unexpectedly: {ex.GetBaseException().Message}")
-                    {
-                        RecommendedAction = "Run Get-Capsule to check nothing was left behind, and report this error with its details.",
-                    },
-                });
+                _jobWork.Add((runtime, request));
                 continue;
             }
 
-            WriteVerbose($"Capsule {result.CapsuleName} on {result.Engine}: exit code {result.ExitCode}; namespaces {string.Join(",", result.SharedNamespaces)}; {result.Timings}.");
-            Emit(result);
+            WriteVerbose($"Attaching a '{Utility}' capsule to {kind} '{target}' on {runtime.Endpoint}.");
+            var invoker = new CapsuleInvoker(runtime, _catalog, _policy);
+            Guarded(() =>
+            {
+                _batch!.Start(target, token => invoker.InvokeAsync(request, token), Deliver);
+                _progress!.Update(_batch.Delivered, _seen, _batch.InFlight, target);
+            });
         }
+
+        // Hand over what finished meanwhile, so results stream while pipeline input still arrives.
+        Guarded(() => _batch?.Drain(Deliver));
     }
 
-    protected override void EndProcessing() => DisposeRuntimes();
+    protected override void EndProcessing()
+    {
+        if (AsJob)
+        {
+            StartJob();
+            return;
+        }
+
+        Guarded(() => _batch!.WaitAll(Deliver));
+        _progress!.Complete();
+        DisposeRuntimes();
+    }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
+            _batch?.Dispose();
+            _batch = null;
             DisposeRuntimes();
         }
 
         base.Dispose(disposing);
     }
 
-    private void Emit(CapsuleResult result)
+    /// <summary>ShouldProcess for every target; -Privileged also asks (ShouldContinue) unless -Force or -Confirm was given.</summary>
+    private bool Confirm(string target, string kind)
     {
-        if (result.CleanupFailure is not null)
+        var description = $"{kind} '{target}'";
+        var action = Privileged
+            ? $"Attach a PRIVILEGED '{Utility}' capsule (every capability, the host's devices)"
+            : $"Attach a '{Utility}' capsule";
+        if (!ShouldProcess(description, action))
         {
-            WriteError(new ErrorRecord(new InvalidOperationException(result.CleanupFailure), "CapsuleNotRemoved", ErrorCategory.ResourceUnavailable, result.CapsuleName)
+            return false;
+        }
+
+        if (!Privileged || Force || MyInvocation.BoundParameters.ContainsKey("Confirm"))
+        {
+            return true;
+        }
+
+        try
+        {
+            return ShouldContinue(
+                $"Run a privileged '{Utility}' capsule in {description}? It gets every capability and the host's devices, so it can change the target and the host.",
+                "Privileged capsule",
+                ref _yesToAll,
+                ref _noToAll);
+        }
+        catch (Exception ex) when (ex is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException or NullReferenceException)
+        {
+            Stop();
+            ThrowTerminatingError(new ErrorRecord(ex, "PrivilegedNotConfirmed", ErrorCategory.PermissionDenied, target)
             {
-                ErrorDetails = new ErrorDetails(result.CleanupFailure) { RecommendedAction = $"Remove it with 'Remove-Capsule -Id {result.CapsuleName}' once the engine answers again." },
+                ErrorDetails = new ErrorDetails($"A privileged capsule needs confirmation, and this session cannot ask for it ({ex.Message}).")
+                {
+                    RecommendedAction = "Add -Force (or -Confirm:$false) to run privileged capsules non-interactively.",
+                },
             });
-        }
-
-        if (result.OutputTruncated)
-        {
-            WriteWarning($"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the capsule was stopped. The last line may be incomplete.");
-        }
-
-        if (result.ExitCode == 0 && string.IsNullOrWhiteSpace(result.StandardOutput) && !string.IsNullOrWhiteSpace(result.StandardError))
-        {
-            // Some utilities exit 0 after rejecting their arguments (procps-ng top does): nothing on
-            // stdout and a complaint on stderr is a failure whatever the exit code says.
-            var complaint = $"The '{result.Utility}' capsule on '{result.Target}' printed nothing and reported: {result.StandardError.Trim()}";
-            WriteError(new ErrorRecord(new InvalidOperationException(complaint), "UtilityFailed", ErrorCategory.InvalidResult, result.Target)
-            {
-                ErrorDetails = new ErrorDetails(complaint) { RecommendedAction = "Check -ArgumentList against the utility's usage." },
-            });
-            if (PassThru)
-            {
-                WriteObject(result);
-            }
-
-            return;
-        }
-
-        if (result.ExitCode != 0)
-        {
-            var message = $"The '{result.Utility}' capsule on '{result.Target}' exited with code {result.ExitCode}.";
-            if (!string.IsNullOrWhiteSpace(result.StandardError))
-            {
-                message += " " + result.StandardError.Trim();
-            }
-
-            WriteError(new ErrorRecord(new InvalidOperationException(message), "UtilityFailed", ErrorCategory.InvalidResult, result.Target)
-            {
-                ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check -ArgumentList; run with -Raw to see the utility's own output." },
-            });
-        }
-        else
-        {
-            foreach (var line in SplitLines(result.StandardError))
-            {
-                WriteWarning($"{result.Target}: {line}");
-            }
-        }
-
-        if (PassThru)
-        {
-            WriteObject(result);
-            return;
-        }
-
-        if (Raw)
-        {
-            foreach (var line in SplitLines(result.StandardOutput))
-            {
-                WriteObject(line);
-            }
-
-            return;
-        }
-
-        foreach (var issue in result.ParseIssues)
-        {
-            WriteError(RecordOutput.ParserError(result.Utility, issue));
-        }
-
-        var utility = _catalog.Get(result.Utility);
-        var script = SessionCatalog.ScriptFor(utility);
-        if (script is not null)
-        {
-            var output = RecordOutput.RunScript(script, result.StandardOutput, result.Target, out var failure);
-            foreach (var o in output)
-            {
-                WriteObject(o);
-            }
-
-            if (failure is not null)
-            {
-                WriteError(RecordOutput.ScriptError(utility, failure, result.StandardOutput));
-            }
-
-            return;
-        }
-
-        foreach (var summary in result.Summary)
-        {
-            WriteInformation(RecordOutput.ToOutput(summary), new[] { "RunEscape", "Summary", result.Utility });
-        }
-
-        foreach (var item in result.Items)
-        {
-            WriteObject(RecordOutput.ToOutput(item));
+            return false;
         }
     }
 
-    /// <summary>The text's lines, blank ones included; the newline that ends the text adds no line.</summary>
-    private static IEnumerable<string> SplitLines(string text)
+    /// <summary>One finished target, on the pipeline thread: its output, then the progress; an unreachable engine ends the command.</summary>
+    private void Deliver(CapsuleOutcome outcome)
     {
-        if (text.Length == 0)
+        var fatal = _emitter!.Write(outcome, _output!);
+        _progress!.Update(_batch!.Delivered, _seen, _batch.InFlight, outcome.Target);
+        if (fatal is not null)
         {
-            return Array.Empty<string>();
+            Stop();
+            ThrowTerminatingError(fatal);
+        }
+    }
+
+    /// <summary>
+    /// Runs fan-out work on the pipeline thread. Whatever ends it early — Ctrl+C, a downstream
+    /// Select-Object -First, a terminating error — cancels every capsule in flight and waits for
+    /// them to remove themselves before it goes on up.
+    /// </summary>
+    private void Guarded(Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            Stop();
+            throw new PipelineStoppedException();
+        }
+        catch
+        {
+            Stop();
+            throw;
+        }
+    }
+
+    /// <summary>Cancels the capsules in flight and waits (bounded) for their clean-up.</summary>
+    private void Stop()
+    {
+        if (_batch is { InFlight: > 0 } batch)
+        {
+            batch.Cancel();
+            batch.WaitForCleanup(CleanupWait);
         }
 
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-        if (lines[^1].Length == 0)
-        {
-            lines.RemoveAt(lines.Count - 1);
-        }
+        _progress?.Complete();
+    }
 
-        return lines;
+    /// <summary>-AsJob: the confirmed targets run in a background job that owns the runtimes from now on.</summary>
+    private void StartJob()
+    {
+        var work = _jobWork.ToList();
+        var runtimes = _runtimes.Values.Cast<ICapsuleRuntime>().Concat(_kubernetes is null ? Array.Empty<ICapsuleRuntime>() : new ICapsuleRuntime[] { _kubernetes }).ToList();
+        _runtimes.Clear();
+        _kubernetes = null;
+        var location = string.Join(", ", work.Select(w => w.Runtime.Endpoint).Distinct());
+        var job = new CapsuleJob($"Invoke-Capsule -Utility {Utility} ({work.Count} {(ParameterSetName == ContainerSet ? "containers" : "pods")})", JobName, work.Count, location.Length > 0 ? location : "localhost");
+        var emitter = _emitter!;
+        var catalog = _catalog;
+        var policy = _policy;
+        var throttle = ThrottleLimit;
+        var utility = Utility;
+        job.Start((output, token, onDone) =>
+        {
+            var progress = new FanOutProgress(output, utility);
+            ErrorRecord? fatal = null;
+            using var batch = new CapsuleBatch(throttle, token);
+            void Deliver(CapsuleOutcome outcome)
+            {
+                fatal ??= emitter.Write(outcome, output);
+                onDone();
+                progress.Update(batch.Delivered, work.Count, batch.InFlight, outcome.Target);
+                if (fatal is not null)
+                {
+                    batch.Cancel();
+                }
+            }
+
+            try
+            {
+                foreach (var (runtime, request) in work)
+                {
+                    if (fatal is not null)
+                    {
+                        break;
+                    }
+
+                    var invoker = new CapsuleInvoker(runtime, catalog, policy);
+                    batch.Start(request.Target, t => invoker.InvokeAsync(request, t), Deliver);
+                    progress.Update(batch.Delivered, work.Count, batch.InFlight, request.Target);
+                }
+
+                batch.WaitAll(Deliver);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested || fatal is not null)
+            {
+                batch.Cancel();
+                batch.WaitForCleanup(CleanupWait);
+                if (fatal is null)
+                {
+                    throw;
+                }
+            }
+            finally
+            {
+                progress.Complete();
+                foreach (var r in runtimes)
+                {
+                    r.Dispose();
+                }
+            }
+
+            return fatal;
+        });
+        JobRepository.Add(job);
+        WriteObject(job);
     }
 
     private EngineRuntime GetRuntime()

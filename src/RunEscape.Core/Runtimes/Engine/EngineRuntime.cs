@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using RunEscape.Lifecycle;
+using RunEscape.Security;
 using RunEscape.Targets;
 
 namespace RunEscape.Runtimes.Engine;
@@ -180,8 +181,9 @@ public sealed class EngineRuntime : ICapsuleRuntime
             // deadline — even if this client dies; the finally below removes it sooner.
             AutoRemove = true,
             ReadonlyRootfs = true,
-            CapDrop = new List<string> { "ALL" },
-            CapAdd = launch.Capabilities.ToList(),
+            CapDrop = launch.Privileged ? null : new List<string> { "ALL" },
+            CapAdd = launch.Privileged ? null : launch.Capabilities.ToList(),
+            Privileged = launch.Privileged,
             SecurityOpt = new List<string> { "no-new-privileges" },
         };
         foreach (var ns in launch.Namespaces)
@@ -204,15 +206,19 @@ public sealed class EngineRuntime : ICapsuleRuntime
             }
         }
 
+        var sw = Stopwatch.StartNew();
+        var image = await ResolveImageAsync(launch, cancellationToken).ConfigureAwait(false);
+        var labels = launch.Labels.ToDictionary(kv => kv.Key, kv => kv.Value);
+        labels[CapsuleLabels.ImageDigest] = image.Digest;
         var create = new CreateContainerParameters
         {
             Name = launch.Name,
-            Image = launch.Image,
+            Image = image.Run,
             User = launch.User,
             Entrypoint = new List<string> { launch.Command[0] },
             Cmd = launch.Command.Skip(1).ToList(),
             Env = launch.Environment.Select(kv => kv.Key + "=" + kv.Value).ToList(),
-            Labels = launch.Labels.ToDictionary(kv => kv.Key, kv => kv.Value),
+            Labels = labels,
             AttachStdout = true,
             AttachStderr = true,
             AttachStdin = false,
@@ -223,7 +229,6 @@ public sealed class EngineRuntime : ICapsuleRuntime
 
         string id;
         var createdAt = DateTimeOffset.UtcNow;
-        var sw = Stopwatch.StartNew();
         try
         {
             id = await CreateUncancellableAsync(create, cancellationToken).ConfigureAwait(false);
@@ -231,19 +236,8 @@ public sealed class EngineRuntime : ICapsuleRuntime
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            if (!launch.PullIfMissing)
-            {
-                throw new CapsuleException(
-                    CapsuleErrorKind.ImageNotFound,
-                    $"The capsule image '{launch.Image}' for utility '{launch.Utility}' is not on {Kind} at {Endpoint}.",
-                    launch.Image,
-                    "Build the capsule images with './build.ps1 Capsules', or name the registry that holds them with -Registry (or RUNESCAPE_REGISTRY) so they are pulled.",
-                    ex);
-            }
-
-            await PullAsync(launch, cancellationToken).ConfigureAwait(false);
-            id = await CreateUncancellableAsync(create, cancellationToken).ConfigureAwait(false);
-            created(id);
+            // Inspected a moment ago: the image was removed in between.
+            throw ImageMissing(launch, ex);
         }
         finally
         {
@@ -274,7 +268,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
         var exitCode = await ExitCodeAsync(id, createdAt, cancellationToken).ConfigureAwait(false);
         exitedNow();
         timings.Collect = sw.Elapsed;
-        return new CapsuleRunOutput(id, exitCode, output.StandardOutput, output.StandardError, joined) { Truncated = output.Truncated };
+        return new CapsuleRunOutput(id, exitCode, output.StandardOutput, output.StandardError, joined) { Truncated = output.Truncated, ImageDigest = image.Digest };
     }
 
     public async Task<IReadOnlyList<CapsuleInfo>> ListCapsulesAsync(CancellationToken cancellationToken)
@@ -401,12 +395,97 @@ public sealed class EngineRuntime : ICapsuleRuntime
         return created.ID;
     }
 
-    private async Task PullAsync(CapsuleLaunch launch, CancellationToken cancellationToken)
+    private CapsuleException ImageMissing(CapsuleLaunch launch, Exception? inner) => new(
+        CapsuleErrorKind.ImageNotFound,
+        $"The capsule image '{launch.Image}' for utility '{launch.Utility}' is not on {Kind} at {Endpoint}.",
+        launch.Image,
+        "Build the capsule images with './build.ps1 Capsules', or name the registry that holds them with -Registry (or RUNESCAPE_REGISTRY) so they are pulled.",
+        inner);
+
+    /// <summary>
+    /// Finds the capsule image on the engine (pulling it when a registry was named), checks a
+    /// pinned digest against the image's id and repo digests, and says what to run: a pinned
+    /// image runs by its immutable id, so a tag moved after the check cannot swap it.
+    /// The digest recorded for the audit trail is the first repo digest, else the image id.
+    /// </summary>
+    private async Task<(string Run, string Digest)> ResolveImageAsync(CapsuleLaunch launch, CancellationToken cancellationToken)
+    {
+        var reference = ImageReference.TryParse(launch.Image);
+        var pin = launch.ImageDigest;
+        var lookup = reference is null ? launch.Image : reference.Tag is null && reference.Digest is not null ? launch.Image : reference.WithoutDigest;
+        var inspect = await InspectImageAsync(lookup, cancellationToken).ConfigureAwait(false);
+        if (inspect is null && pin is not null && lookup != pin)
+        {
+            // A local image has no repo digest until pushed: a pin may name its id.
+            inspect = await InspectImageAsync(pin, cancellationToken).ConfigureAwait(false);
+            if (inspect is not null && !SameRepository(inspect, reference))
+            {
+                inspect = null;
+            }
+        }
+
+        if (inspect is null)
+        {
+            if (!launch.PullIfMissing)
+            {
+                throw ImageMissing(launch, null);
+            }
+
+            var pulled = await PullAsync(launch, reference, cancellationToken).ConfigureAwait(false);
+            inspect = await InspectImageAsync(pulled, cancellationToken).ConfigureAwait(false) ?? throw ImageMissing(launch, null);
+        }
+
+        var repoDigests = inspect.RepoDigests ?? new List<string>();
+        var digest = repoDigests.FirstOrDefault() is { } first ? first[(first.IndexOf('@', StringComparison.Ordinal) + 1)..] : inspect.ID;
+        if (pin is null)
+        {
+            return (launch.Image, digest);
+        }
+
+        if (inspect.ID != pin && !repoDigests.Any(d => d.EndsWith("@" + pin, StringComparison.Ordinal)))
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.PolicyRejected,
+                $"The capsule image '{launch.Image}' on {Kind} at {Endpoint} is {inspect.ID}{(repoDigests.Count > 0 ? " (" + string.Join(", ", repoDigests) + ")" : string.Empty)}, not the pinned {pin}.",
+                launch.Image,
+                "Pull or build the pinned image, or update the pin (catalog 'digest', the image reference, or the policy's 'pins') after checking the new image.");
+        }
+
+        return (inspect.ID, repoDigests.Any(d => d.EndsWith("@" + pin, StringComparison.Ordinal)) ? pin : inspect.ID);
+    }
+
+    private static bool SameRepository(ImageInspectResponse inspect, ImageReference? reference)
+    {
+        if (reference is null)
+        {
+            return false;
+        }
+
+        var names = (inspect.RepoTags ?? new List<string>()).Concat(inspect.RepoDigests ?? new List<string>());
+        return names.Select(ImageReference.TryParse).Any(n => n is not null && (n.FullName == reference.FullName || n.Repository == reference.Repository));
+    }
+
+    private async Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Call(() => _client.Images.InspectImageAsync(image, cancellationToken), Endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Pulls the image (by digest when pinned) and returns the reference the engine now knows it by.</summary>
+    private async Task<string> PullAsync(CapsuleLaunch launch, ImageReference? reference, CancellationToken cancellationToken)
     {
         var image = launch.Image;
-        var colon = image.LastIndexOf(':');
-        var tag = colon > image.LastIndexOf('/') ? image[(colon + 1)..] : "latest";
-        var repository = colon > image.LastIndexOf('/') ? image[..colon] : image;
+        var plain = reference?.WithoutDigest ?? image;
+        var colon = plain.LastIndexOf(':');
+        var hasTag = colon > plain.LastIndexOf('/');
+        var repository = hasTag ? plain[..colon] : plain;
+        var tag = launch.ImageDigest ?? (hasTag ? plain[(colon + 1)..] : "latest");
         string? failure = null;
         var progress = new PullProgress(m =>
         {
@@ -432,6 +511,8 @@ public sealed class EngineRuntime : ICapsuleRuntime
                 image,
                 "Push the capsule images to that registry ('./build.ps1 Capsules' builds them), check -Registry / RUNESCAPE_REGISTRY and the engine's registry credentials.");
         }
+
+        return launch.ImageDigest is { } d ? repository + "@" + d : repository + ":" + tag;
     }
 
     /// <summary>

@@ -32,6 +32,8 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
     public const string DeadlineVariable = "RUNESCAPE_DEADLINE";
     public const string VersionVariable = "RUNESCAPE_VERSION";
     public const string TargetVariable = "RUNESCAPE_TARGET";
+    public const string ArgvVariable = "RUNESCAPE_ARGV";
+    public const string PrivilegedVariable = "RUNESCAPE_PRIVILEGED";
 
     /// <summary>Waiting reasons that will not resolve on their own: fail at once with the reason.</summary>
     private static readonly HashSet<string> ImageFailures = new(StringComparer.Ordinal) { "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable" };
@@ -221,7 +223,7 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
 
             injected = true;
             sw.Restart();
-            var exitCode = await WaitForTerminationAsync(ns, pod, name, patched.Metadata.ResourceVersion, timings, sw, cancellationToken).ConfigureAwait(false);
+            var (exitCode, imageId) = await WaitForTerminationAsync(ns, pod, name, patched.Metadata.ResourceVersion, timings, sw, cancellationToken).ConfigureAwait(false);
             terminated = true;
 
             sw.Restart();
@@ -233,7 +235,7 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
             }
 
             timings.Collect = sw.Elapsed;
-            return new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log, string.Empty, JoinedNamespaces) { CapsuleName = name };
+            return new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log, string.Empty, JoinedNamespaces) { CapsuleName = name, ImageDigest = ImageDigestOf(imageId) };
         }
         finally
         {
@@ -346,6 +348,30 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         return safe.Length > 63 ? safe[..54] + "-" + suffix : safe;
     }
 
+    /// <summary>The digest in a container status's imageID (docker-pullable://repo@sha256:…, or sha256:…).</summary>
+    internal static string? ImageDigestOf(string? imageId)
+    {
+        if (imageId is null)
+        {
+            return null;
+        }
+
+        var at = imageId.LastIndexOf('@');
+        var digest = at >= 0 ? imageId[(at + 1)..] : imageId;
+        return digest.StartsWith("sha256:", StringComparison.Ordinal) ? digest : imageId;
+    }
+
+    /// <summary>The image the ephemeral container names: a pinned one carries its digest, which the kubelet enforces.</summary>
+    internal static string ImageFor(CapsuleLaunch launch)
+    {
+        if (launch.ImageDigest is not { } pin || Security.ImageReference.TryParse(launch.Image) is not { } reference)
+        {
+            return launch.Image;
+        }
+
+        return reference.Digest is not null ? launch.Image : reference.WithoutDigest + "@" + pin;
+    }
+
     /// <summary>The ephemeral container: argv without a shell, the target's user, no privileges beyond the catalog's capabilities.</summary>
     internal static V1EphemeralContainer BuildCapsule(CapsuleLaunch launch, string name, string container, V1Pod? pod)
     {
@@ -358,10 +384,16 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         AddLabel(env, CreatedVariable, launch.Labels, CapsuleLabels.Created);
         AddLabel(env, DeadlineVariable, launch.Labels, CapsuleLabels.Deadline);
         AddLabel(env, VersionVariable, launch.Labels, CapsuleLabels.Version);
+        AddLabel(env, ArgvVariable, launch.Labels, CapsuleLabels.Argv);
+        if (launch.Privileged)
+        {
+            env.Add(new V1EnvVar { Name = PrivilegedVariable, Value = "true" });
+        }
+
         return new V1EphemeralContainer
         {
             Name = name,
-            Image = launch.Image,
+            Image = ImageFor(launch),
             Command = new List<string> { launch.Command[0] },
             Args = launch.Command.Skip(1).ToList(),
             Env = env,
@@ -376,10 +408,11 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                 RunAsUser = targetSecurity?.RunAsUser,
                 RunAsGroup = targetSecurity?.RunAsGroup,
                 RunAsNonRoot = targetSecurity?.RunAsNonRoot,
-                AllowPrivilegeEscalation = false,
-                Privileged = false,
+                // The API server refuses privileged with allowPrivilegeEscalation false.
+                AllowPrivilegeEscalation = launch.Privileged,
+                Privileged = launch.Privileged,
                 ReadOnlyRootFilesystem = true,
-                Capabilities = new V1Capabilities { Drop = new List<string> { "ALL" }, Add = launch.Capabilities.Count > 0 ? launch.Capabilities.ToList() : null },
+                Capabilities = launch.Privileged ? null : new V1Capabilities { Drop = new List<string> { "ALL" }, Add = launch.Capabilities.Count > 0 ? launch.Capabilities.ToList() : null },
                 SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
             },
         };
@@ -394,7 +427,7 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
     }
 
     /// <summary>One watch on the pod, resumed from the last resource version only if the server ends it; no polling.</summary>
-    private async Task<int> WaitForTerminationAsync(string ns, string pod, string name, string? resourceVersion, CapsuleTimings timings, Stopwatch sw, CancellationToken cancellationToken)
+    private async Task<(int ExitCode, string? ImageId)> WaitForTerminationAsync(string ns, string pod, string name, string? resourceVersion, CapsuleTimings timings, Stopwatch sw, CancellationToken cancellationToken)
     {
         var rv = resourceVersion;
         var started = false;
@@ -449,7 +482,7 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                     if (state.Terminated is { } done)
                     {
                         timings.Run = sw.Elapsed;
-                        return done.ExitCode;
+                        return (done.ExitCode, string.IsNullOrEmpty(status.ImageID) ? null : status.ImageID);
                     }
                 }
             }

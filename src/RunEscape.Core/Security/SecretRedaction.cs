@@ -1,0 +1,124 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace RunEscape.Security;
+
+/// <summary>
+/// Redacts the values of environment variables whose names look like secrets (TOKEN, PASSWORD,
+/// SECRET, KEY, …) and of any variable whose value is a URL carrying a password
+/// (scheme://user:password@host). Works on NAME=VALUE entries separated by NUL (/proc/*/environ)
+/// or by newlines (env).
+/// </summary>
+public static partial class SecretRedaction
+{
+    /// <summary>What a redacted value is replaced with.</summary>
+    public const string Mask = "********";
+
+    private static readonly string[] Words =
+    {
+        "TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "KEY", "CREDENTIAL", "PRIVATE",
+        "AUTH", "CERT", "SIGNATURE", "SALT", "COOKIE", "SESSION", "CONNECTIONSTRING", "CONNECTION_STRING", "SAS", "PWD",
+    };
+
+    /// <summary>Names that contain a word above but are never secrets.</summary>
+    private static readonly HashSet<string> NotSecret = new(StringComparer.OrdinalIgnoreCase) { "PWD", "OLDPWD", "KEYTIMEOUT", "AUTHOR", "XAUTHORITY" };
+
+    [GeneratedRegex("^[a-z][a-z0-9+.-]*://[^/@:\\s]*:[^/@\\s]+@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UrlWithPassword();
+
+    /// <summary>True when the name looks like it holds a secret.</summary>
+    public static bool IsSecretName(string name)
+    {
+        if (NotSecret.Contains(name))
+        {
+            return false;
+        }
+
+        var upper = name.ToUpperInvariant();
+        return Words.Any(w => upper.Contains(w, StringComparison.Ordinal));
+    }
+
+    /// <summary>True when the value should not be shown whatever its name (a URL with a password).</summary>
+    public static bool IsSecretValue(string value) => UrlWithPassword().IsMatch(value);
+
+    /// <summary>The text with secret values masked, and the names that were masked.</summary>
+    public static string RedactEnvironment(string text, out IReadOnlySet<string> redacted)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        redacted = names;
+        if (text.Length == 0)
+        {
+            return text;
+        }
+
+        var separator = text.Contains('\0', StringComparison.Ordinal) ? '\0' : '\n';
+        var entries = text.Split(separator);
+        var sb = new StringBuilder(text.Length);
+        var masking = false;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = entries[i];
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || !IsName(entry.AsSpan(0, eq)))
+            {
+                // A line that starts no variable continues the one before (a multi-line value in
+                // newline-separated output): it is dropped when that value was masked.
+                if (!masking || entry.Length == 0)
+                {
+                    AppendSeparated(sb, i, separator, entry);
+                }
+
+                continue;
+            }
+
+            if (i > 0)
+            {
+                sb.Append(separator);
+            }
+
+            var name = entry[..eq];
+            var value = entry[(eq + 1)..].TrimEnd('\r');
+            if (value.Length > 0 && (IsSecretName(name) || IsSecretValue(value)))
+            {
+                names.Add(name);
+                sb.Append(name).Append('=').Append(Mask);
+                masking = separator == '\n';
+            }
+            else
+            {
+                sb.Append(entry);
+                masking = false;
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AppendSeparated(StringBuilder sb, int index, char separator, string entry)
+    {
+        if (index > 0)
+        {
+            sb.Append(separator);
+        }
+
+        sb.Append(entry);
+    }
+
+    private static bool IsName(ReadOnlySpan<char> name)
+    {
+        if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_'))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_' || c == '.' || c == '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

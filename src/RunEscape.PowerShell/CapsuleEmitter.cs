@@ -1,0 +1,195 @@
+using System.Management.Automation;
+using RunEscape.Catalog;
+using RunEscape.Lifecycle;
+
+namespace RunEscape.PowerShell;
+
+/// <summary>
+/// Turns one capsule outcome into output: records (or lines, or the result with -PassThru),
+/// warnings, and non-terminating errors that name the target. Used on the pipeline thread and
+/// by -AsJob jobs alike.
+/// </summary>
+internal sealed class CapsuleEmitter
+{
+    private readonly CapsuleCatalog _catalog;
+
+    internal CapsuleEmitter(CapsuleCatalog catalog, string utility)
+    {
+        _catalog = catalog;
+        Utility = utility;
+    }
+
+    internal string Utility { get; }
+
+    internal bool Raw { get; init; }
+
+    internal bool PassThru { get; init; }
+
+    internal long MaxOutputBytes { get; init; }
+
+    /// <summary>Scriptblock parsers run in the caller's runspace: only on the pipeline thread.</summary>
+    internal bool CanRunScripts { get; init; } = true;
+
+    /// <summary>
+    /// Writes one outcome. Returns the error that should end the whole command (the engine or
+    /// API server is unreachable), else null: a failed target is a non-terminating error.
+    /// </summary>
+    internal ErrorRecord? Write(CapsuleOutcome outcome, ICapsuleOutput output)
+    {
+        if (outcome.Result is { } result)
+        {
+            output.Verbose($"Capsule {result.CapsuleName} on {result.Engine}: exit code {result.ExitCode}; namespaces {string.Join(",", result.SharedNamespaces)}; {result.Timings}.");
+            Emit(result, output);
+            return null;
+        }
+
+        switch (outcome.Error)
+        {
+            case CapsuleException ex when ex.Kind == CapsuleErrorKind.EngineUnreachable:
+                return ErrorRecords.From(ex);
+            case CapsuleException ex:
+                output.Error(ErrorRecords.From(ex));
+                return null;
+            case OperationCanceledException:
+                // The batch was cancelled (pipeline stopped, job stopped): the capsule removed itself.
+                return null;
+            case { } ex:
+                // Not an expected failure: still an error record that names the target, never a bare exception.
+                output.Error(new ErrorRecord(ex, "UnexpectedFailure", ErrorCategory.NotSpecified, outcome.Target)
+                {
+                    ErrorDetails = new ErrorDetails($"The '{Utility}' capsule on '{outcome.Target}' failed unexpectedly: {ex.GetBaseException().Message}")
+                    {
+                        RecommendedAction = "Run Get-Capsule to check nothing was left behind, and report this error with its details.",
+                    },
+                });
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private void Emit(CapsuleResult result, ICapsuleOutput output)
+    {
+        if (result.CleanupFailure is not null)
+        {
+            output.Error(new ErrorRecord(new InvalidOperationException(result.CleanupFailure), "CapsuleNotRemoved", ErrorCategory.ResourceUnavailable, result.CapsuleName)
+            {
+                ErrorDetails = new ErrorDetails(result.CleanupFailure) { RecommendedAction = $"Remove it with 'Remove-Capsule -Id {result.CapsuleName}' once the engine answers again." },
+            });
+        }
+
+        if (result.OutputTruncated)
+        {
+            output.Warning($"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the capsule was stopped. The last line may be incomplete.");
+        }
+
+        if (result.RedactedNames.Count > 0)
+        {
+            output.Verbose($"{result.Target}: masked the values of {string.Join(", ", result.RedactedNames)}; -ShowSecrets shows them.");
+        }
+
+        if (result.ExitCode == 0 && string.IsNullOrWhiteSpace(result.StandardOutput) && !string.IsNullOrWhiteSpace(result.StandardError))
+        {
+            // Some utilities exit 0 after rejecting their arguments (procps-ng top does): nothing on
+            // stdout and a complaint on stderr is a failure whatever the exit code says.
+            var complaint = $"The '{result.Utility}' capsule on '{result.Target}' printed nothing and reported: {result.StandardError.Trim()}";
+            output.Error(new ErrorRecord(new InvalidOperationException(complaint), "UtilityFailed", ErrorCategory.InvalidResult, result.Target)
+            {
+                ErrorDetails = new ErrorDetails(complaint) { RecommendedAction = "Check -ArgumentList against the utility's usage." },
+            });
+            if (PassThru)
+            {
+                output.Object(result);
+            }
+
+            return;
+        }
+
+        if (result.ExitCode != 0)
+        {
+            var message = $"The '{result.Utility}' capsule on '{result.Target}' exited with code {result.ExitCode}.";
+            if (!string.IsNullOrWhiteSpace(result.StandardError))
+            {
+                message += " " + result.StandardError.Trim();
+            }
+
+            output.Error(new ErrorRecord(new InvalidOperationException(message), "UtilityFailed", ErrorCategory.InvalidResult, result.Target)
+            {
+                ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check -ArgumentList; run with -Raw to see the utility's own output." },
+            });
+        }
+        else
+        {
+            foreach (var line in SplitLines(result.StandardError))
+            {
+                output.Warning($"{result.Target}: {line}");
+            }
+        }
+
+        if (PassThru)
+        {
+            output.Object(result);
+            return;
+        }
+
+        if (Raw)
+        {
+            foreach (var line in SplitLines(result.StandardOutput))
+            {
+                output.Object(line);
+            }
+
+            return;
+        }
+
+        foreach (var issue in result.ParseIssues)
+        {
+            output.Error(RecordOutput.ParserError(result.Utility, issue));
+        }
+
+        var utility = _catalog.Get(result.Utility);
+        var script = CanRunScripts ? SessionCatalog.ScriptFor(utility) : null;
+        if (script is not null)
+        {
+            var objects = RecordOutput.RunScript(script, result.StandardOutput, result.Target, out var failure);
+            foreach (var o in objects)
+            {
+                output.Object(o);
+            }
+
+            if (failure is not null)
+            {
+                output.Error(RecordOutput.ScriptError(utility, failure, result.StandardOutput));
+            }
+
+            return;
+        }
+
+        foreach (var summary in result.Summary)
+        {
+            output.Information(RecordOutput.ToOutput(summary), new[] { "RunEscape", "Summary", result.Utility });
+        }
+
+        foreach (var item in result.Items)
+        {
+            output.Object(RecordOutput.ToOutput(item));
+        }
+    }
+
+    /// <summary>The text's lines, blank ones included; the newline that ends the text adds no line.</summary>
+    internal static IEnumerable<string> SplitLines(string text)
+    {
+        if (text.Length == 0)
+        {
+            return Array.Empty<string>();
+        }
+
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        if (lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        return lines;
+    }
+}
