@@ -357,6 +357,88 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
         Assert.Equal(CapsuleErrorKind.TargetNotFound, ex.Kind);
     }
 
+    [Fact]
+    public async Task A_privileged_capsule_asks_for_privileged_and_baseline_Pod_Security_refuses_it()
+    {
+        Server.SetPodSecurity("default", "baseline");
+        using var runtime = Runtime();
+        var invoker = new CapsuleInvoker(runtime, CapsuleCatalog.Builtin, RunEscape.Security.CapsulePolicy.Open);
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => invoker.InvokeAsync(
+            new CapsuleRequest { Utility = "uptime", Target = KubeDoubleFixture.Pod, Privileged = true }, CancellationToken.None));
+        Assert.Equal(CapsuleErrorKind.PolicyRejected, ex.Kind);
+        Assert.Contains("privileged", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_ephemeral_container_of_a_privileged_or_pinned_launch()
+    {
+        const string Pin = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+        var target = new RunEscape.Targets.CapsuleTargetInfo("id", "web-1", "img", "running", true, string.Empty, "kubernetes", "x", string.Empty);
+        CapsuleLaunch Launch(bool privileged, string? pin) => new()
+        {
+            Name = "n", Image = "registry.example.com/runescape/capsule-procps:1", ImageDigest = pin, Privileged = privileged,
+            Command = new[] { "timeout", "ps" }, Environment = new Dictionary<string, string>(),
+            Labels = new Dictionary<string, string> { [CapsuleLabels.Argv] = "[\"ps\"]" }, Target = target,
+            Namespaces = new[] { "pid" }, Capabilities = new[] { "SYS_PTRACE" }, Utility = "ps", Deadline = DateTimeOffset.UtcNow,
+        };
+
+        var plain = KubernetesRuntime.BuildCapsule(Launch(false, null), "n", "app", null);
+        Assert.False(plain.SecurityContext.Privileged);
+        Assert.Equal(new[] { "ALL" }, plain.SecurityContext.Capabilities.Drop);
+        Assert.Equal(new[] { "SYS_PTRACE" }, plain.SecurityContext.Capabilities.Add);
+        Assert.Equal("registry.example.com/runescape/capsule-procps:1", plain.Image);
+        Assert.Contains(plain.Env, e => e.Name == KubernetesRuntime.ArgvVariable && e.Value == "[\"ps\"]");
+        Assert.DoesNotContain(plain.Env, e => e.Name == KubernetesRuntime.PrivilegedVariable);
+
+        var privileged = KubernetesRuntime.BuildCapsule(Launch(true, Pin), "n", "app", null);
+        Assert.True(privileged.SecurityContext.Privileged);
+        Assert.True(privileged.SecurityContext.AllowPrivilegeEscalation);
+        Assert.Null(privileged.SecurityContext.Capabilities);
+        Assert.Contains(privileged.Env, e => e.Name == KubernetesRuntime.PrivilegedVariable && e.Value == "true");
+        // A pinned image goes to the kubelet with its digest, which the kubelet enforces.
+        Assert.Equal("registry.example.com/runescape/capsule-procps:1@" + Pin, privileged.Image);
+    }
+
+    [Fact]
+    public async Task A_fan_out_across_pods_tags_each_result_and_a_missing_pod_does_not_stop_the_others()
+    {
+        var pods = new[] { "fan-a", "fan-b" };
+        foreach (var name in pods)
+        {
+            await Server.CreatePodAsync("default", name, new[] { new KubeApiServer.ContainerSpec("app", TestEngines.SampleImage) }, new Dictionary<string, string> { ["app"] = "fan" });
+        }
+
+        try
+        {
+            using var runtime = Runtime();
+            var targets = (await runtime.ExpandPodsAsync(Array.Empty<string>(), "app=fan", null, CancellationToken.None)).Append("default/fan-missing").ToList();
+            var outcomes = new List<CapsuleOutcome>();
+            using var batch = new CapsuleBatch(3, CancellationToken.None);
+            var invoker = new CapsuleInvoker(runtime, CapsuleCatalog.Builtin, RunEscape.Security.CapsulePolicy.Open);
+            foreach (var t in targets)
+            {
+                batch.Start(t, token => invoker.InvokeAsync(new CapsuleRequest { Utility = "uptime", Target = t }, token), outcomes.Add);
+            }
+
+            batch.WaitAll(outcomes.Add);
+            Assert.Equal(3, outcomes.Count);
+            Assert.Equal(CapsuleErrorKind.TargetNotFound, Assert.IsType<CapsuleException>(Assert.Single(outcomes, o => o.Target == "default/fan-missing").Error).Kind);
+            foreach (var name in pods)
+            {
+                var result = Assert.Single(outcomes, o => o.Target == "default/" + name).Result!;
+                Assert.Equal(0, result.ExitCode);
+                Assert.All(result.Records, r => Assert.Equal(name, r.Target));
+            }
+        }
+        finally
+        {
+            foreach (var name in pods)
+            {
+                await Server.DeletePodAsync("default", name);
+            }
+        }
+    }
+
     private static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
