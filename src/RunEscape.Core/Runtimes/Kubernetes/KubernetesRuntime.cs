@@ -103,6 +103,28 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         return result.Distinct(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The namespaces of the cluster (GET /api/v1/namespaces). Cluster-scoped: a namespaced Role
+    /// cannot grant it, so expect PermissionDenied under the documented Role.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListNamespacesAsync(CancellationToken cancellationToken)
+    {
+        var list = await Call(() => _client.CoreV1.ListNamespaceAsync(cancellationToken: cancellationToken), "list", "namespaces", string.Empty, cancellationToken).ConfigureAwait(false);
+        return list.Items.Select(n => n.Metadata?.Name).OfType<string>().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The pods of a namespace (default: <see cref="DefaultNamespace"/>) that are Running and not being deleted, by name.</summary>
+    public async Task<IReadOnlyList<PodSummary>> ListRunningPodsAsync(string? @namespace, CancellationToken cancellationToken)
+    {
+        var ns = string.IsNullOrEmpty(@namespace) ? DefaultNamespace : @namespace;
+        var list = await Call(() => _client.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: cancellationToken), "list", "pods", ns, cancellationToken).ConfigureAwait(false);
+        return list.Items
+            .Where(p => p.Metadata?.Name is not null && p.Metadata.DeletionTimestamp is null && string.Equals(p.Status?.Phase, "Running", StringComparison.Ordinal))
+            .Select(p => new PodSummary(ns, p.Metadata.Name, (p.Spec?.Containers ?? new List<V1Container>()).Select(c => c.Name).ToList()))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
     public async Task<CapsuleTargetInfo> ResolveTargetAsync(string nameOrId, CancellationToken cancellationToken)
     {
         var (ns, name) = Split(nameOrId);
@@ -557,6 +579,12 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                 $"Pod Security admission refused the capsule in namespace '{ns}': {message}",
                 ns,
                 "Use a capsule the namespace's Pod Security level allows (see docs/kubernetes.md), or run the target as non-root so the capsule can run as its user.",
+                ex),
+            403 when ns.Length == 0 => new CapsuleException(
+                CapsuleErrorKind.PermissionDenied,
+                $"RunEscape may not '{verb}' '{resource}' at the cluster scope: {message}",
+                $"{verb} {resource}",
+                $"Grant the verb '{verb}' on '{resource}' with a ClusterRole and ClusterRoleBinding (a namespaced Role cannot).",
                 ex),
             403 => new CapsuleException(
                 CapsuleErrorKind.PermissionDenied,
