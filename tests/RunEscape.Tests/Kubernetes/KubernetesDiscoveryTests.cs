@@ -166,4 +166,18 @@ public sealed class KubernetesDiscoveryTests : IClassFixture<DiscoveryFixture>, 
         Assert.Equal(CapsuleErrorKind.PermissionDenied, ex.Kind);
         Assert.Contains("'list' 'pods' in namespace 'shop'", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Pod_wildcards_may_name_their_namespace_and_each_namespace_is_listed_once()
+    {
+        using var runtime = new KubernetesRuntime(new KubernetesOptions { Kubeconfig = Server.KubeconfigPath });
+        Server.ClearRequests();
+        var targets = await runtime.ExpandPodsAsync(new[] { "shop/c*", "shop/*-1", "w*-1" }, null, null, CancellationToken.None);
+
+        Assert.Equal(new[] { "shop/cart-1", "default/web-1" }, targets);
+        Assert.Equal(2, Server.Requests.Count(r => r.Verb == "list" && r.Resource == "pods"));
+        var ex = await Assert.ThrowsAsync<CapsuleException>(() => runtime.ExpandPodsAsync(new[] { "shop/web-*" }, null, null, CancellationToken.None));
+        Assert.Equal(CapsuleErrorKind.TargetNotFound, ex.Kind);
+        Assert.Contains("No pod in namespace 'shop' matches 'shop/web-*'", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -83,20 +83,29 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
 
         if (patterns.Count > 0 || (!string.IsNullOrEmpty(labelSelector) && pods.Count == 0))
         {
-            var list = await Call(() => _client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: string.IsNullOrEmpty(labelSelector) ? null : labelSelector, cancellationToken: cancellationToken), "list", "pods", ns, cancellationToken).ConfigureAwait(false);
-            var regexes = patterns.Select(Glob).ToList();
-            foreach (var pod in list.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
+            // A pattern may name its namespace (shop/web-*); each namespace is listed once.
+            var qualified = patterns.Select(p => Split(p.Contains('/', StringComparison.Ordinal) ? p : ns + "/" + p)).ToList();
+            var byNamespace = patterns.Count == 0
+                ? new[] { (Namespace: ns, Patterns: new List<string>()) }
+                : qualified.GroupBy(q => q.Namespace, StringComparer.Ordinal).Select(g => (Namespace: g.Key, Patterns: g.Select(q => q.Pod).ToList())).ToArray();
+            foreach (var (listNs, names) in byNamespace)
             {
-                if (regexes.Count == 0 || regexes.Any(r => r.IsMatch(pod.Metadata.Name)))
+                var list = await Call(() => _client.CoreV1.ListNamespacedPodAsync(listNs, labelSelector: string.IsNullOrEmpty(labelSelector) ? null : labelSelector, cancellationToken: cancellationToken), "list", "pods", listNs, cancellationToken).ConfigureAwait(false);
+                var regexes = names.Select(Glob).ToList();
+                foreach (var pod in list.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
                 {
-                    result.Add(ns + "/" + pod.Metadata.Name);
+                    if (regexes.Count == 0 || regexes.Any(r => r.IsMatch(pod.Metadata.Name)))
+                    {
+                        result.Add(listNs + "/" + pod.Metadata.Name);
+                    }
                 }
             }
 
             if (result.Count == 0)
             {
                 var what = patterns.Count > 0 ? $"'{string.Join("', '", patterns)}'" : $"selector '{labelSelector}'";
-                throw new CapsuleException(CapsuleErrorKind.TargetNotFound, $"No pod in namespace '{ns}' matches {what}.", patterns.Count > 0 ? patterns[0] : labelSelector, "List the pods with 'kubectl get pods' and check -Namespace.");
+                var where = byNamespace.Length == 1 ? $"namespace '{byNamespace[0].Namespace}'" : $"namespaces '{string.Join("', '", byNamespace.Select(b => b.Namespace))}'";
+                throw new CapsuleException(CapsuleErrorKind.TargetNotFound, $"No pod in {where} matches {what}.", patterns.Count > 0 ? patterns[0] : labelSelector, "List the pods with 'kubectl get pods' and check -Namespace.");
             }
         }
 
