@@ -46,6 +46,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly ConcurrentQueue<ApiRequest> _requests = new();
     private readonly ConcurrentQueue<ExecRecord> _execs = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly HashSet<string> _namespaces = new(StringComparer.Ordinal) { "default", "kube-node-lease", "kube-public", "kube-system" };
 
     private KubeApiServer(WebApplication app, DockerClient docker)
     {
@@ -56,8 +57,36 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>The pods the double serves.</summary>
     public PodStore Pods { get; } = new();
 
-    /// <summary>What the one user may do. Default: the Role docs/kubernetes.md documents.</summary>
+    /// <summary>What the one user may do in every namespace. Default: the Role docs/kubernetes.md documents.</summary>
     public Role Role { get; set; } = Role.RunEscape;
+
+    /// <summary>
+    /// What a ClusterRole bound to the user (ClusterRoleBinding) grants: cluster-scoped requests
+    /// (list namespaces) are checked against it alone, namespaced ones against it or <see cref="Role"/>.
+    /// Default: nothing, as with the documented namespaced Role only.
+    /// </summary>
+    public Role ClusterRole { get; set; } = new();
+
+    /// <summary>The namespaces that exist: the four a cluster starts with, those created by <see cref="CreateNamespace"/>, and those of the pods created.</summary>
+    public IReadOnlyList<string> Namespaces
+    {
+        get
+        {
+            lock (_namespaces)
+            {
+                return _namespaces.Union(Pods.All().Select(p => p.Pod.Metadata.NamespaceProperty)).Order(StringComparer.Ordinal).ToList();
+            }
+        }
+    }
+
+    /// <summary>Adds a namespace (the test code's stand-in for 'kubectl create namespace').</summary>
+    public void CreateNamespace(string name)
+    {
+        lock (_namespaces)
+        {
+            _namespaces.Add(name);
+        }
+    }
 
     /// <summary>False: pods/ephemeralcontainers answers 404, as on a cluster with the feature disabled.</summary>
     public bool EphemeralContainersEnabled { get; set; } = true;
@@ -260,6 +289,13 @@ public sealed class KubeApiServer : IAsyncDisposable
         var path = ctx.Request.Path.Value ?? "/";
         var parts = path.Trim('/').Split('/');
 
+        // /api/v1/namespaces: the cluster-scoped namespace list.
+        if (parts is ["api", "v1", "namespaces"])
+        {
+            await NamespacesAsync(ctx).ConfigureAwait(false);
+            return;
+        }
+
         // /api/v1/namespaces/{ns}/pods[/{name}[/{subresource}]]
         if (parts.Length < 5 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "namespaces" || parts[4] != "pods")
         {
@@ -293,7 +329,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
-        if (!Role.Allows(verb, resource))
+        if (!Role.Allows(verb, resource) && !ClusterRole.Allows(verb, resource))
         {
             var subject = name is null ? "pods" : $"pods \"{name}\"";
             await Status(ctx, 403, "Forbidden", $"{subject} is forbidden: User \"{User}\" cannot {verb} resource \"{resource}\" in API group \"\" in the namespace \"{ns}\"", name).ConfigureAwait(false);
@@ -345,6 +381,47 @@ public sealed class KubeApiServer : IAsyncDisposable
                 await Status(ctx, 405, "MethodNotAllowed", $"{ctx.Request.Method} is not supported on {resource} by the double").ConfigureAwait(false);
                 break;
         }
+    }
+
+    /// <summary>GET /api/v1/namespaces: list (watch is not served). Cluster-scoped, so only a ClusterRole grants it.</summary>
+    private async Task NamespacesAsync(HttpContext ctx)
+    {
+        var isWatch = ctx.Request.Query["watch"] is { Count: > 0 } w && (w[0] == "true" || w[0] == "1");
+        var verb = ctx.Request.Method == "GET" ? (isWatch ? "watch" : "list") : ctx.Request.Method == "POST" ? "create" : "unknown";
+        Record(ctx, verb, "namespaces");
+        Trace($"{verb} namespaces {ctx.Request.QueryString}");
+        if (ctx.Request.Headers.Authorization.ToString() != "Bearer " + Token)
+        {
+            await Status(ctx, 401, "Unauthorized", "Unauthorized").ConfigureAwait(false);
+            return;
+        }
+
+        if (!ClusterRole.Allows(verb, "namespaces"))
+        {
+            await Status(ctx, 403, "Forbidden", $"namespaces is forbidden: User \"{User}\" cannot {verb} resource \"namespaces\" in API group \"\" at the cluster scope").ConfigureAwait(false);
+            return;
+        }
+
+        if (verb != "list")
+        {
+            await Status(ctx, 405, "MethodNotAllowed", $"{ctx.Request.Method} is not supported on namespaces by the double").ConfigureAwait(false);
+            return;
+        }
+
+        var items = Namespaces.Select(n => new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = n, ["labels"] = new JsonObject { ["kubernetes.io/metadata.name"] = n } },
+            ["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") },
+            ["status"] = new JsonObject { ["phase"] = "Active" },
+        });
+        var list = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "NamespaceList",
+            ["metadata"] = new JsonObject { ["resourceVersion"] = Pods.CurrentResourceVersion.ToString(CultureInfo.InvariantCulture) },
+            ["items"] = new JsonArray(items.ToArray<JsonNode>()),
+        };
+        await Json(ctx, 200, list.ToJsonString()).ConfigureAwait(false);
     }
 
     private void Record(HttpContext ctx, string verb, string resource) =>

@@ -145,6 +145,30 @@ function Complete([string] `$line) { @((TabExpansion2 -inputScript `$line -curso
         $r.NoEngineMs | Should -BeLessThan 5000
     }
 
+    It 'completes -Context, -Namespace and -Pod from the kubeconfig (the cluster unreachable: the kubeconfig''s namespaces, no pods)' {
+        $kubeconfig = Join-Path $script:Home5 'kube.config'
+        Set-Content -Path $kubeconfig -Value @(
+            'apiVersion: v1', 'kind: Config',
+            'clusters:', '- name: c', '  cluster:', '    server: http://127.0.0.1:9',
+            'users:', '- name: u', '  user:', '    token: t',
+            'contexts:',
+            '- name: prod', '  context:', '    cluster: c', '    user: u', '    namespace: shop',
+            '- name: "team b"', '  context:', '    cluster: c', '    user: u', '    namespace: billing',
+            'current-context: prod')
+        $r = Invoke-FreshJson @"
+Import-Module RunEscape
+function Complete([string] `$line) { @((TabExpansion2 -inputScript `$line -cursorColumn `$line.Length).CompletionMatches | ForEach-Object CompletionText) }
+[pscustomobject]@{
+    Contexts   = Complete "Invoke-Capsule top -Kubeconfig '$kubeconfig' -Context "
+    Namespaces = Complete "Get-Capsule -Kubeconfig '$kubeconfig' -Namespace "
+    Pods       = @(Complete "Invoke-Capsule top -Kubeconfig '$kubeconfig' -Pod " | Where-Object { `$_ })
+} | ConvertTo-Json -Compress
+"@
+        $r.Contexts | Should -Be @('prod', "'team b'")
+        $r.Namespaces | Should -Be @('billing', 'shop')
+        $r.Pods | Should -BeNullOrEmpty
+    }
+
     It 'has offline help: Get-Help -Full, -Examples, -Parameter and about_RunEscape' {
         $r = Invoke-FreshJson @"
 Import-Module RunEscape

@@ -39,10 +39,12 @@ public sealed class GetCapsuleCommand : RunEscapeCmdlet
 
     /// <summary>Kubernetes: the namespace. Default: the kubeconfig context's.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(KubeNamespaceCompleter))]
     public string? Namespace { get; set; }
 
     /// <summary>Kubernetes: the kubeconfig context. Default: its current-context.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(KubeContextCompleter))]
     public string? Context { get; set; }
 
     /// <summary>Kubernetes: the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config, else in-cluster.</summary>

@@ -45,6 +45,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     [Parameter(Mandatory = true, ParameterSetName = PodSet, ValueFromPipeline = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PodCompleter))]
     public object[] Pod { get; set; } = Array.Empty<object>();
 
     /// <summary>Kubernetes: every pod matching this label selector (e.g. app=web).</summary>
@@ -57,6 +58,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     [Parameter(ParameterSetName = PodSet)]
     [Parameter(ParameterSetName = SelectorSet)]
     [Alias("n")]
+    [ArgumentCompleter(typeof(KubeNamespaceCompleter))]
     public string? Namespace { get; set; }
 
     /// <summary>Kubernetes: the container whose processes the capsule sees. Default: the pod's kubectl.kubernetes.io/default-container annotation, else its first container.</summary>
@@ -67,6 +69,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     /// <summary>Kubernetes: the kubeconfig context. Default: its current-context.</summary>
     [Parameter(ParameterSetName = PodSet)]
     [Parameter(ParameterSetName = SelectorSet)]
+    [ArgumentCompleter(typeof(KubeContextCompleter))]
     public string? Context { get; set; }
 
     /// <summary>Kubernetes: the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config, else the in-cluster service account.</summary>

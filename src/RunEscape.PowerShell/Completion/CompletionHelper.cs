@@ -1,5 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using RunEscape.Runtimes.Kubernetes;
 
 namespace RunEscape.PowerShell.Completion;
 
@@ -63,6 +65,39 @@ internal static class CompletionHelper
 
         var value = fakeBoundParameters[name];
         return value is PSObject pso ? pso.BaseObject?.ToString() : value?.ToString();
+    }
+
+    /// <summary>
+    /// The Kubernetes settings typed on the line: -Kubeconfig (a PowerShell path, resolved against
+    /// the current location), -Context and, when <paramref name="withNamespace"/>, -Namespace.
+    /// </summary>
+    internal static KubernetesOptions KubernetesOptions(IDictionary? fakeBoundParameters, bool withNamespace = false) => new()
+    {
+        Kubeconfig = ResolvePath(BoundString(fakeBoundParameters, "Kubeconfig")),
+        Context = BoundString(fakeBoundParameters, "Context"),
+        Namespace = withNamespace ? BoundString(fakeBoundParameters, "Namespace") : null,
+    };
+
+    /// <summary>True when the line names any Kubernetes parameter of Get-Capsule/Remove-Capsule.</summary>
+    internal static bool OnKubernetes(IDictionary? fakeBoundParameters) =>
+        fakeBoundParameters is not null && (fakeBoundParameters.Contains("Kubernetes") || fakeBoundParameters.Contains("Namespace") || fakeBoundParameters.Contains("Context") || fakeBoundParameters.Contains("Kubeconfig"));
+
+    private static string? ResolvePath(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Runspace.DefaultRunspace?.SessionStateProxy.Path.GetUnresolvedProviderPathFromPSPath(path) ?? Path.GetFullPath(path);
+        }
+        catch (Exception)
+        {
+            // Not a file-system path PowerShell can resolve: leave it as typed.
+            return path;
+        }
     }
 
     /// <summary>Runs an engine query with <see cref="EngineTimeout"/>; any failure or a slow engine gives an empty list.</summary>

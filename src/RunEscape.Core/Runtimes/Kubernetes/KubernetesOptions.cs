@@ -17,8 +17,8 @@ public sealed class KubernetesOptions
     /// <summary>The container in the pod whose processes the capsule sees. Default: the pod's kubectl.kubernetes.io/default-container annotation, else its first container.</summary>
     public string? TargetContainer { get; init; }
 
-    /// <summary>Builds the client configuration: explicit kubeconfig, $KUBECONFIG, ~/.kube/config, then the in-cluster service account.</summary>
-    internal KubernetesClientConfiguration BuildConfiguration()
+    /// <summary>The kubeconfig file in use: -Kubeconfig, else $KUBECONFIG's first entry, else ~/.kube/config if it exists; null means in-cluster (or none).</summary>
+    public string? KubeconfigPath()
     {
         var path = Kubeconfig;
         if (string.IsNullOrEmpty(path))
@@ -26,7 +26,7 @@ public sealed class KubernetesOptions
             var env = Environment.GetEnvironmentVariable("KUBECONFIG");
             if (!string.IsNullOrWhiteSpace(env))
             {
-                path = env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)[0];
+                path = env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
             }
         }
 
@@ -39,6 +39,13 @@ public sealed class KubernetesOptions
             }
         }
 
+        return string.IsNullOrEmpty(path) ? null : path;
+    }
+
+    /// <summary>Builds the client configuration: explicit kubeconfig, $KUBECONFIG, ~/.kube/config, then the in-cluster service account.</summary>
+    internal KubernetesClientConfiguration BuildConfiguration()
+    {
+        var path = KubeconfigPath();
         try
         {
             if (string.IsNullOrEmpty(path))

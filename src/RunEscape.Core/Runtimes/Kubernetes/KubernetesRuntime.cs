@@ -85,24 +85,55 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
 
         if (patterns.Count > 0 || (!string.IsNullOrEmpty(labelSelector) && pods.Count == 0))
         {
-            var list = await Call(() => _client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: string.IsNullOrEmpty(labelSelector) ? null : labelSelector, cancellationToken: cancellationToken), "list", "pods", ns, cancellationToken).ConfigureAwait(false);
-            var regexes = patterns.Select(Glob).ToList();
-            foreach (var pod in list.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
+            // A pattern may name its namespace (shop/web-*); each namespace is listed once.
+            var qualified = patterns.Select(p => Split(p.Contains('/', StringComparison.Ordinal) ? p : ns + "/" + p)).ToList();
+            var byNamespace = patterns.Count == 0
+                ? new[] { (Namespace: ns, Patterns: new List<string>()) }
+                : qualified.GroupBy(q => q.Namespace, StringComparer.Ordinal).Select(g => (Namespace: g.Key, Patterns: g.Select(q => q.Pod).ToList())).ToArray();
+            foreach (var (listNs, names) in byNamespace)
             {
-                if (regexes.Count == 0 || regexes.Any(r => r.IsMatch(pod.Metadata.Name)))
+                var list = await Call(() => _client.CoreV1.ListNamespacedPodAsync(listNs, labelSelector: string.IsNullOrEmpty(labelSelector) ? null : labelSelector, cancellationToken: cancellationToken), "list", "pods", listNs, cancellationToken).ConfigureAwait(false);
+                var regexes = names.Select(Glob).ToList();
+                foreach (var pod in list.Items.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
                 {
-                    result.Add(ns + "/" + pod.Metadata.Name);
+                    if (regexes.Count == 0 || regexes.Any(r => r.IsMatch(pod.Metadata.Name)))
+                    {
+                        result.Add(listNs + "/" + pod.Metadata.Name);
+                    }
                 }
             }
 
             if (result.Count == 0)
             {
                 var what = patterns.Count > 0 ? $"'{string.Join("', '", patterns)}'" : $"selector '{labelSelector}'";
-                throw new CapsuleException(CapsuleErrorKind.TargetNotFound, $"No pod in namespace '{ns}' matches {what}.", patterns.Count > 0 ? patterns[0] : labelSelector, "List the pods with 'kubectl get pods' and check -Namespace.");
+                var where = byNamespace.Length == 1 ? $"namespace '{byNamespace[0].Namespace}'" : $"namespaces '{string.Join("', '", byNamespace.Select(b => b.Namespace))}'";
+                throw new CapsuleException(CapsuleErrorKind.TargetNotFound, $"No pod in {where} matches {what}.", patterns.Count > 0 ? patterns[0] : labelSelector, "List the pods with 'kubectl get pods' and check -Namespace.");
             }
         }
 
         return result.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The namespaces of the cluster (GET /api/v1/namespaces). Cluster-scoped: a namespaced Role
+    /// cannot grant it, so expect PermissionDenied under the documented Role.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListNamespacesAsync(CancellationToken cancellationToken)
+    {
+        var list = await Call(() => _client.CoreV1.ListNamespaceAsync(cancellationToken: cancellationToken), "list", "namespaces", string.Empty, cancellationToken).ConfigureAwait(false);
+        return list.Items.Select(n => n.Metadata?.Name).OfType<string>().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The pods of a namespace (default: <see cref="DefaultNamespace"/>) that are Running and not being deleted, by name.</summary>
+    public async Task<IReadOnlyList<PodSummary>> ListRunningPodsAsync(string? @namespace, CancellationToken cancellationToken)
+    {
+        var ns = string.IsNullOrEmpty(@namespace) ? DefaultNamespace : @namespace;
+        var list = await Call(() => _client.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: cancellationToken), "list", "pods", ns, cancellationToken).ConfigureAwait(false);
+        return list.Items
+            .Where(p => p.Metadata?.Name is not null && p.Metadata.DeletionTimestamp is null && string.Equals(p.Status?.Phase, "Running", StringComparison.Ordinal))
+            .Select(p => new PodSummary(ns, p.Metadata.Name, (p.Spec?.Containers ?? new List<V1Container>()).Select(c => c.Name).ToList()))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .ToList();
     }
 
     public async Task<CapsuleTargetInfo> ResolveTargetAsync(string nameOrId, CancellationToken cancellationToken)
@@ -590,6 +621,12 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                 $"Pod Security admission refused the capsule in namespace '{ns}': {message}",
                 ns,
                 "Use a capsule the namespace's Pod Security level allows (see docs/kubernetes.md), or run the target as non-root so the capsule can run as its user.",
+                ex),
+            403 when ns.Length == 0 => new CapsuleException(
+                CapsuleErrorKind.PermissionDenied,
+                $"RunEscape may not '{verb}' '{resource}' at the cluster scope: {message}",
+                $"{verb} {resource}",
+                $"Grant the verb '{verb}' on '{resource}' with a ClusterRole and ClusterRoleBinding (a namespaced Role cannot).",
                 ex),
             403 => new CapsuleException(
                 CapsuleErrorKind.PermissionDenied,
