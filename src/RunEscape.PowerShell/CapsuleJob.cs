@@ -63,8 +63,9 @@ internal sealed class CapsuleJob : Job
             }
             finally
             {
-                _ended.Set();
+                // The final state first: Stop-Job returns once _ended is set, and must see it.
                 SetJobState(state);
+                _ended.Set();
             }
         });
     }
@@ -77,7 +78,16 @@ internal sealed class CapsuleJob : Job
             return;
         }
 
-        SetJobState(JobState.Stopping);
+        try
+        {
+            SetJobState(JobState.Stopping);
+        }
+        catch (InvalidJobStateException)
+        {
+            // It finished in the meantime.
+            return;
+        }
+
         _cancellation.Cancel();
         _ended.Wait(TimeSpan.FromSeconds(60));
     }

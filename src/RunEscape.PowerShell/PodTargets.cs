@@ -50,6 +50,10 @@ internal static class PodTargets
         };
     }
 
+    /// <summary>A -Kubeconfig path as PowerShell reads paths: relative to the current location, ~ expanded.</summary>
+    internal static string? ResolvePath(SessionState session, string? path) =>
+        string.IsNullOrEmpty(path) ? path : session.Path.GetUnresolvedProviderPathFromPSPath(path);
+
     internal static KubernetesRuntime Runtime(string? kubeconfig, string? context, string? ns, string? targetContainer) =>
         new(new KubernetesOptions { Kubeconfig = kubeconfig, Context = context, Namespace = ns, TargetContainer = targetContainer });
 }

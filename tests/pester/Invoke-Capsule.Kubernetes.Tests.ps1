@@ -53,10 +53,29 @@ Describe 'Invoke-Capsule -Pod (Kubernetes API double)' {
         $out.Count | Should -BeGreaterOrEqual 4
     }
 
+    It 'reads -Kubeconfig as PowerShell paths go: relative to the current location' {
+        Push-Location (Split-Path $script:Kubeconfig)
+        try {
+            $out = Invoke-Capsule uptime -Pod web-1 -Kubeconfig (Join-Path . (Split-Path $script:Kubeconfig -Leaf))
+            $out.Target | Should -Be 'web-1'
+            @(Get-Capsule -Kubeconfig (Split-Path $script:Kubeconfig -Leaf)).Count | Should -BeGreaterOrEqual 1
+        }
+        finally { Pop-Location }
+    }
+
+    It 'a privileged capsule on a pod is confirmed with -Force, and shows as privileged' {
+        # The double runs pods under the privileged Pod Security level; the engine here may still
+        # refuse a privileged container (the sandbox lacks capabilities), but the pod spec says it.
+        $null = Invoke-Capsule uptime -Pod web-1 -Kubeconfig $script:Kubeconfig -Privileged -Force -ErrorAction SilentlyContinue
+        $capsule = Get-Capsule -Kubeconfig $script:Kubeconfig | Where-Object Utility -eq 'uptime' | Where-Object Privileged | Select-Object -First 1
+        $capsule | Should -Not -BeNullOrEmpty
+        $capsule.Argv[-1] | Should -Be 'uptime'
+    }
+
     It 'lists the capsules on the pod with Get-Capsule, terminated' {
         $capsules = Get-Capsule -Kubeconfig $script:Kubeconfig
         $capsules.Count | Should -BeGreaterOrEqual 2
-        $capsules | ForEach-Object { $_.State | Should -Be 'Terminated (0)' }
+        $capsules | Where-Object { -not $_.Privileged } | ForEach-Object { $_.State | Should -Be 'Terminated (0)' }
         $capsules[0].Id | Should -BeLike 'default/web-1/capsule-top-*'
     }
 }

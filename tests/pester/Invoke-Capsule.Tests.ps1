@@ -130,8 +130,10 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
             # process to end; Remove-Capsule removes such orphans).
             $running = { @(Get-Capsule -EngineUri $Uri -Target $script:Target | Where-Object State -eq 'running') }
             $deadline = (Get-Date).AddSeconds(60)
-            while (-not (& $running) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
-            & $running | Should -Not -BeNullOrEmpty
+            # Keep what the loop saw: asking again could find the capsule already ended by its timeout.
+            $seen = @()
+            while (-not ($seen = & $running) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $seen | Should -Not -BeNullOrEmpty
             $killedAt = Get-Date
             & kill -9 $client.Id
             # The capsule's own deadline is the timeout plus 5 s; the engine removes it when it ends.

@@ -185,7 +185,7 @@ Import-Module RunEscape
         $r.Examples | Should -Match 'Example 1'
         $r.Examples | Should -Match 'Example 2'
         $r.Examples | Should -Match 'Sort-Object CPU -Descending'
-        $r.Parameter | Should -Match 'The target container, by name or id'
+        $r.Parameter | Should -Match 'The target containers, by name or id'
         $r.About | Should -Match 'SECURITY MODEL'
     }
 }

@@ -19,6 +19,15 @@ public sealed class CapsuleInfo
 
     public string? Owner { get; init; }
 
+    /// <summary>The utility's argv as the capsule's io.runescape.argv label records it (empty when unknown).</summary>
+    public IReadOnlyList<string> Argv { get; init; } = Array.Empty<string>();
+
+    /// <summary>The digest of the image the capsule runs (io.runescape.image-digest).</summary>
+    public string? ImageDigest { get; init; }
+
+    /// <summary>The capsule was started with -Privileged.</summary>
+    public bool Privileged { get; init; }
+
     public required string Engine { get; init; }
 
     public required string Endpoint { get; init; }

@@ -26,4 +26,22 @@ public static class CapsuleLabels
 
     /// <summary>"true" on a privileged capsule.</summary>
     public const string Privileged = Prefix + "privileged";
+
+    /// <summary>The argv a label (or RUNESCAPE_ARGV) records; empty when missing or not a JSON array of strings.</summary>
+    public static IReadOnlyList<string> ParseArgv(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return Array.Empty<string>();
+        }
+
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<string[]>(json) ?? Array.Empty<string>();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return Array.Empty<string>();
+        }
+    }
 }

@@ -54,7 +54,7 @@ public sealed class GetCapsuleCommand : RunEscapeCmdlet
     private bool OnKubernetes => Kubernetes || Namespace is not null || Context is not null || Kubeconfig is not null;
 
     private RunEscape.Runtimes.ICapsuleRuntime NewRuntime() =>
-        OnKubernetes ? PodTargets.Runtime(Kubeconfig, Context, Namespace, null) : new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
+        OnKubernetes ? PodTargets.Runtime(PodTargets.ResolvePath(SessionState, Kubeconfig), Context, Namespace, null) : new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
 
     protected override void EndProcessing()
     {

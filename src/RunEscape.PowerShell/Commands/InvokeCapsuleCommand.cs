@@ -215,7 +215,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
             }
             else
             {
-                var kubernetes = _kubernetes ??= PodTargets.Runtime(Kubeconfig, Context, Namespace, TargetContainer);
+                var kubernetes = _kubernetes ??= PodTargets.Runtime(PodTargets.ResolvePath(SessionState, Kubeconfig), Context, Namespace, TargetContainer);
                 runtime = kubernetes;
                 var pods = ParameterSetName == PodSet ? Pod.Select(PodTargets.ToTarget).ToList() : new List<string>();
                 targets = Await(token => kubernetes.ExpandPodsAsync(pods, Selector, Namespace, token));

@@ -65,7 +65,7 @@ public sealed class RemoveCapsuleCommand : RunEscapeCmdlet
     {
         try
         {
-            using ICapsuleRuntime runtime = OnKubernetes ? PodTargets.Runtime(Kubeconfig, Context, Namespace, null) : new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
+            using ICapsuleRuntime runtime = OnKubernetes ? PodTargets.Runtime(PodTargets.ResolvePath(SessionState, Kubeconfig), Context, Namespace, null) : new EngineRuntime(EngineEndpoint.Resolve(EngineUri));
             if (ParameterSetName == OrphanSet)
             {
                 // Without -Id only orphans go: capsules past their deadline, or no longer running

@@ -334,6 +334,9 @@ public sealed class EngineRuntime : ICapsuleRuntime
             Created = ParseTime(Label(labels, CapsuleLabels.Created)) ?? new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)),
             Deadline = ParseTime(Label(labels, CapsuleLabels.Deadline)),
             Owner = Label(labels, CapsuleLabels.Owner),
+            Argv = CapsuleLabels.ParseArgv(Label(labels, CapsuleLabels.Argv)),
+            ImageDigest = Label(labels, CapsuleLabels.ImageDigest),
+            Privileged = Label(labels, CapsuleLabels.Privileged) == "true",
             Engine = kind,
             Endpoint = Endpoint,
         };

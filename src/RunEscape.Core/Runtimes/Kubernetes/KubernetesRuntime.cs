@@ -315,6 +315,9 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                     Created = ParseTime(env.GetValueOrDefault(CreatedVariable)),
                     Deadline = ParseTime(env.GetValueOrDefault(DeadlineVariable)),
                     Owner = env.GetValueOrDefault(OwnerVariable),
+                    Argv = CapsuleLabels.ParseArgv(env.GetValueOrDefault(ArgvVariable)),
+                    ImageDigest = ImageDigestOf(status?.ImageID is { Length: > 0 } imageId ? imageId : null),
+                    Privileged = env.GetValueOrDefault(PrivilegedVariable) == "true",
                     Engine = Kind,
                     Endpoint = Endpoint,
                 });
