@@ -11,6 +11,7 @@
       Test       Run the xunit and Pester suites against real Docker Engine and Podman; prints 'N passed, N failed'.
       Demo       Start a sample target with no shell or tools and run a top capsule against it.
       Benchmark  Wall time of Invoke-Capsule -Utility top beside the same capsule run with the docker CLI.
+      FanOutBenchmark  One utility across 50 targets: -ThrottleLimit 1 and 10 beside the same sweep as docker run CLI calls, 1 and 10 at a time.
       ParseBenchmark  Parser throughput and allocation (BenchmarkDotNet): top and ps output of 10,000 processes.
       Package    out/package: RunEscape.<version>.nupkg (Install-PSResource / Install-Module from a local repository) and RunEscape.zip (Azure Automation).
       Clean      Remove build output.
@@ -24,7 +25,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0, ValueFromRemainingArguments)]
-    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'ParseBenchmark', 'Package', 'Clean')]
+    [ValidateSet('Bootstrap', 'Build', 'Capsules', 'Test', 'Demo', 'Benchmark', 'FanOutBenchmark', 'ParseBenchmark', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -46,7 +47,17 @@ param(
 
     # Benchmark: timed runs of each command (after one warm-up run).
     [ValidateRange(1, 1000)]
-    [int] $Iterations = 10
+    [int] $Iterations = 10,
+
+    # FanOutBenchmark: target containers per engine, timed sweeps of each of the four ways (after one
+    # warm-up sweep each), and exit non-zero when a target is missed (otherwise it is only reported).
+    [ValidateRange(2, 500)]
+    [int] $TargetCount = 50,
+
+    [ValidateRange(1, 50)]
+    [int] $Repetitions = 3,
+
+    [switch] $Strict
 )
 
 $ErrorActionPreference = 'Stop'
@@ -431,6 +442,185 @@ Import-Module '$(Join-Path $ModuleOut 'RunEscape.psd1')'
     }
 }
 
+function Invoke-FanOutBenchmark {
+    # Issue 6: one utility (ps) across $TargetCount idle targets, four ways, in the same run —
+    # Invoke-Capsule -ThrottleLimit 1 and 10 in a warm module (child pwsh), and the same capsule
+    # image and argv as '<engine> run --rm --pid container:<t> --network container:<t>' CLI calls,
+    # one at a time and 10 at a time (xargs -P). Each way is warmed up once (on the first 10
+    # targets), then timed $Repetitions times, the order rotating between repetitions so every way
+    # sees the same machine; medians are reported. Docker by default; -Engine podman (or docker,
+    # podman) runs a pass on Podman too.
+    $engines = if ($Engine) { @($Engine) } else { @('docker') }
+    Invoke-Bootstrap
+    Invoke-Build
+    Invoke-Capsules
+    $utilityName = 'ps'
+    $entry = (Get-Content -Raw (Join-Path $Root 'src/RunEscape.Core/Catalog/builtin-catalog.json') | ConvertFrom-Json).utilities | Where-Object name -EQ $utilityName
+    $capsuleImage = $entry.image.Replace('{version}', $Version)
+    # The module's argv: the utility under its hard deadline (coreutils timeout, timeoutSec + 5 s).
+    $argv = @('timeout', '-s', 'KILL', [string]($entry.timeoutSec + 5)) + @($entry.command)
+    $envArgs = foreach ($p in $entry.environment.PSObject.Properties) { '-e'; "$($p.Name)=$($p.Value)" }
+    $missed = @()
+    foreach ($e in $engines) {
+        if (-not (Test-Engine $(if ($e -eq 'docker') { $DockerSocket } else { $PodmanSocket }))) { throw "$e is not running: run ./build.ps1 Bootstrap." }
+        if (-not (Invoke-FanOutPass $e $capsuleImage $argv @($envArgs) $utilityName)) { $missed += $e }
+    }
+    if ($missed -and $Strict) { throw "FanOutBenchmark: a target was missed on $($missed -join ', ') (-Strict)." }
+}
+
+function Invoke-FanOutPass([string] $EngineName, [string] $CapsuleImage, [string[]] $Argv, [string[]] $EnvArgs, [string] $UtilityName) {
+    $socket = if ($EngineName -eq 'docker') { $DockerSocket } else { $PodmanSocket }
+    $prefix = "runescape-fanout-$PID"
+    $names = @(1..$TargetCount | ForEach-Object { '{0}-{1:d2}' -f $prefix, $_ })
+    $work = Join-Path ([IO.Path]::GetTempPath()) "$prefix-$EngineName"
+    $null = New-Item -ItemType Directory -Force -Path $work
+    $list = Join-Path $work 'targets.txt'
+    $warmList = Join-Path $work 'warm.txt'
+    Set-Content -Path $list -Value $names
+    $warmCount = [math]::Min(10, $TargetCount)
+    Set-Content -Path $warmList -Value ($names | Select-Object -First $warmCount)
+    $passed = $true
+    try {
+        Write-Step "$EngineName`: starting $TargetCount idle targets (runescape/sample-app:$Version, entrypoint sleep 3600)"
+        & xargs -a $list -P 10 -I '{}' $EngineName run -d --name '{}' --label io.runescape.test=true --entrypoint sleep "runescape/sample-app:$Version" 3600 > $null
+        if ($LASTEXITCODE -ne 0) { throw "Starting the targets on $EngineName failed (xargs exit code $LASTEXITCODE)." }
+
+        # The CLI sweep joins what the module joins: pid and net, and ipc where the target's is shareable.
+        $ipc = & $EngineName inspect --format '{{.HostConfig.IpcMode}}' $names[0]
+        $cli = @($EngineName, 'run', '--rm', '--pid', 'container:{}', '--network', 'container:{}')
+        if ($ipc -eq 'shareable' -or $ipc -eq 'host') { $cli += @('--ipc', 'container:{}') }
+        $cli += @('--label', "io.runescape.fanout-bench=$prefix") + $EnvArgs + @($CapsuleImage) + $Argv
+        $config = [ordered]@{
+            Module = Join-Path $ModuleOut 'RunEscape.psd1'
+            EngineUri = "unix://$socket"
+            Utility = $UtilityName
+            Targets = $names
+            WarmTargets = @($names | Select-Object -First $warmCount)
+            List = $list
+            WarmList = $warmList
+            Cli = $cli
+            Repetitions = $Repetitions
+            ErrorLog = Join-Path $work 'cli-stderr.log'
+        }
+        $configPath = Join-Path $work 'config.json'
+        $config | ConvertTo-Json -Depth 5 | Set-Content -Path $configPath
+        $childPath = Join-Path $work 'fanout-child.ps1'
+        Set-Content -Path $childPath -Value $script:FanOutChild
+
+        Write-Step "$EngineName`: $UtilityName across $TargetCount targets, 4 ways, $Repetitions timed sweeps each after one warm-up, $([Environment]::ProcessorCount) cores"
+        Write-Host "    CLI: xargs -P <1|10> -I{} $($cli -join ' ')"
+        & (Get-PwshPath) -NoProfile -NonInteractive -File $childPath -ConfigPath $configPath 2>&1 | ForEach-Object { $_.ToString() } | Tee-Object -Variable childLines | Where-Object { $_ -notlike 'FANOUT-RESULT *' } | Out-Host
+        $resultLine = $childLines | Where-Object { $_ -like 'FANOUT-RESULT *' } | Select-Object -Last 1
+        if (-not $resultLine) { throw "The benchmark on $EngineName did not finish (see its output above)." }
+        $r = $resultLine.Substring('FANOUT-RESULT '.Length) | ConvertFrom-Json
+
+        $median = { param($xs) $s = @($xs | Sort-Object); if ($s.Count % 2) { $s[($s.Count - 1) / 2] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 } }
+        $m1 = & $median $r.Module1; $m10 = & $median $r.Module10; $c1 = & $median $r.Cli1; $c10 = & $median $r.Cli10
+        $cliSpeedup = $c1 / $c10
+        $moduleSpeedup = $m1 / $m10
+        $ratio = $moduleSpeedup / $cliSpeedup
+        $fastEnough = $m10 -le $c10
+        $scalesEnough = $ratio -ge 0.9
+        $runs = { param($xs) ($xs | ForEach-Object { $_.ToString('0.00', [Globalization.CultureInfo]::InvariantCulture) }) -join ', ' }
+        $rows = @(
+            [pscustomobject]@{ Way = "Invoke-Capsule -Utility $UtilityName -ThrottleLimit 1"; MedianSeconds = [math]::Round($m1, 2); Runs = & $runs $r.Module1 }
+            [pscustomobject]@{ Way = "Invoke-Capsule -Utility $UtilityName -ThrottleLimit 10"; MedianSeconds = [math]::Round($m10, 2); Runs = & $runs $r.Module10 }
+            [pscustomobject]@{ Way = "$EngineName run --rm ..., one at a time (xargs -P 1)"; MedianSeconds = [math]::Round($c1, 2); Runs = & $runs $r.Cli1 }
+            [pscustomobject]@{ Way = "$EngineName run --rm ..., 10 at a time (xargs -P 10)"; MedianSeconds = [math]::Round($c10, 2); Runs = & $runs $r.Cli10 }
+        )
+        Write-Step "$EngineName`: $TargetCount targets, wall seconds (median of $Repetitions)"
+        $rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        $inv = [Globalization.CultureInfo]::InvariantCulture
+        Write-Host ([string]::Format($inv, '    CLI speed-up, -P 10 over -P 1:                 {0:0.00}x', $cliSpeedup))
+        Write-Host ([string]::Format($inv, '    Module speed-up, -ThrottleLimit 10 over 1:      {0:0.00}x', $moduleSpeedup))
+        Write-Host ([string]::Format($inv, '    Module speed-up / CLI speed-up:                 {0:0}%   (target >= 90%)   {1}', $ratio * 100, $(if ($scalesEnough) { 'PASS' } else { 'FAIL' })))
+        Write-Host ([string]::Format($inv, '    -ThrottleLimit 10 vs CLI -P 10:                 {0:0.00} s vs {1:0.00} s   (target: not slower)   {2}', $m10, $c10, $(if ($fastEnough) { 'PASS' } else { 'FAIL' })))
+        Write-Host "    Load average: $($r.LoadBefore) before, $($r.LoadAfter) after"
+        Write-Step "$EngineName`: Invoke-Capsule phases, median ms per capsule over the timed sweeps (-PassThru .Timings)"
+        $r.Phases | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        $passed = $fastEnough -and $scalesEnough
+    }
+    finally {
+        Write-Step "$EngineName`: removing the targets; counting capsules left behind"
+        & $EngineName rm -f @names 2>$null | Out-Null
+        # Capsules of this run: the module's (labelled with their target) and the CLI's (labelled above).
+        $format = if ($EngineName -eq 'docker') { '{{.ID}} {{.Label "io.runescape.target"}}' } else { '{{.ID}} {{index .Labels "io.runescape.target"}}' }
+        $capsules = @(& $EngineName ps -a --filter 'label=io.runescape.capsule=true' --format $format |
+            Where-Object { $_ -and $_.Split(' ')[1] -in $names } | ForEach-Object { $_.Split(' ')[0] })
+        $capsules += @(& $EngineName ps -a -q --filter "label=io.runescape.fanout-bench=$prefix")
+        Write-Host "    Capsule containers left behind by this run: $($capsules.Count)"
+        if ($capsules.Count -gt 0) {
+            & $EngineName rm -f @capsules 2>$null | Out-Null
+            $passed = $false
+        }
+        Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
+    }
+    return $passed
+}
+
+# The FanOutBenchmark's timed part, in a child pwsh so the module is loaded once and stays warm.
+$script:FanOutChild = @'
+param([string] $ConfigPath)
+$ErrorActionPreference = 'Stop'
+$c = Get-Content -Raw $ConfigPath | ConvertFrom-Json
+Import-Module $c.Module
+$all = @{}
+
+function Measure-Module([int] $Throttle, [string[]] $On) {
+    $errs = @()
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    $results = @(Invoke-Capsule -Utility $c.Utility -Container $On -ThrottleLimit $Throttle -EngineUri $c.EngineUri -PassThru -ErrorAction SilentlyContinue -ErrorVariable errs)
+    $sw.Stop()
+    $failed = @($results | Where-Object { $_.ExitCode -ne 0 }).Count
+    if ($errs.Count -or $failed -or $results.Count -ne $On.Count) {
+        throw "Invoke-Capsule -ThrottleLimit $Throttle on $($On.Count) targets -- $($results.Count) results, $failed non-zero exit codes, $($errs.Count) errors. $($errs | Select-Object -First 3)"
+    }
+    return [pscustomobject]@{ Seconds = $sw.Elapsed.TotalSeconds; Timings = @($results.Timings) }
+}
+
+function Measure-Cli([int] $Parallel, [string] $List) {
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    & bash -c 'list=$1 p=$2 err=$3; shift 3; exec xargs -a "$list" -P "$p" -I{} "$@" >/dev/null 2>>"$err"' bash $List $Parallel $c.ErrorLog @($c.Cli)
+    $sw.Stop()
+    if ($LASTEXITCODE -ne 0) { throw "The CLI sweep (-P $Parallel) failed with exit code ${LASTEXITCODE}: $(Get-Content $c.ErrorLog -Tail 3 -ErrorAction SilentlyContinue)" }
+    return [pscustomobject]@{ Seconds = $sw.Elapsed.TotalSeconds; Timings = @() }
+}
+
+$ways = [ordered]@{
+    Module1  = { param($t, $l) Measure-Module 1 $t }
+    Module10 = { param($t, $l) Measure-Module 10 $t }
+    Cli1     = { param($t, $l) Measure-Cli 1 $l }
+    Cli10    = { param($t, $l) Measure-Cli 10 $l }
+}
+$keys = @($ways.Keys)
+$loadBefore = (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' '
+foreach ($k in $keys) {
+    $w = & $ways[$k] @($c.WarmTargets) $c.WarmList
+    Write-Host ('    warm-up {0,-8} {1,6:0.00} s ({2} targets)' -f $k, $w.Seconds, @($c.WarmTargets).Count)
+    $all[$k] = @()
+}
+$timings = @{ Module1 = @(); Module10 = @() }
+foreach ($rep in 1..$c.Repetitions) {
+    foreach ($i in 0..($keys.Count - 1)) {
+        $k = $keys[($i + $rep - 1) % $keys.Count]
+        $m = & $ways[$k] @($c.Targets) $c.List
+        $all[$k] += $m.Seconds
+        if ($timings.ContainsKey($k)) { $timings[$k] += $m.Timings }
+        Write-Host ('    run {0}/{1} {2,-8} {3,6:0.00} s   load {4}' -f $rep, $c.Repetitions, $k, $m.Seconds, ((Get-Content /proc/loadavg).Split(' ')[0..2] -join ' '))
+    }
+}
+$loadAfter = (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' '
+$phases = foreach ($k in 'Module1', 'Module10') {
+    $row = [ordered]@{ ThrottleLimit = $(if ($k -eq 'Module1') { 1 } else { 10 }) }
+    foreach ($p in 'Resolve', 'Inject', 'Start', 'Run', 'Collect', 'Parse', 'Remove', 'Total') {
+        $s = @($timings[$k] | ForEach-Object { $_.$p.TotalMilliseconds } | Sort-Object)
+        $row[$p] = [int][math]::Round($s[[int][math]::Floor(($s.Count - 1) / 2)], 0)
+    }
+    [pscustomobject]$row
+}
+'FANOUT-RESULT ' + ([ordered]@{ Module1 = $all.Module1; Module10 = $all.Module10; Cli1 = $all.Cli1; Cli10 = $all.Cli10; LoadBefore = $loadBefore; LoadAfter = $loadAfter; Phases = @($phases) } | ConvertTo-Json -Compress -Depth 5)
+'@
+
 function Invoke-ParseBenchmark {
     # Parser throughput (BenchmarkDotNet, tests/RunEscape.Benchmarks): top and ps of 10,000 processes.
     # Prints 'PARSE <name>: N MB/s, N bytes allocated per input byte' (targets: >= 100 MB/s, < 3),
@@ -452,6 +642,7 @@ foreach ($t in $Task) {
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Benchmark' { Invoke-Benchmark }
+        'FanOutBenchmark' { Invoke-FanOutBenchmark }
         'ParseBenchmark' { Invoke-ParseBenchmark }
         'Package' { Invoke-Package }
         'Clean' { Remove-Item -Recurse -Force $OutDir -ErrorAction SilentlyContinue; Invoke-Native dotnet clean (Join-Path $Root 'RunEscape.sln') --nologo --verbosity quiet }
