@@ -270,6 +270,8 @@ Describe 'Least privilege, policy and audit on <Engine>' -ForEach $script:Engine
             $labels.'io.runescape.image' | Should -Be "runescape/capsule-busybox:$script:Version"
             $labels.'io.runescape.image-digest' | Should -Match '^sha256:[0-9a-f]{64}$'
             $labels.'io.runescape.privileged' | Should -Be 'false'
+            # Its output reaches the client through attach only: no log copy on the host's disk.
+            (& $Cli inspect $name --format '{{.HostConfig.LogConfig.Type}}') | Should -Be 'none'
             # Get-Capsule reads the same facts back.
             $info = Get-Capsule -EngineUri $Uri | Where-Object Name -eq $name
             $info.Argv | Should -Be @('sh', '-c', 'sleep "$0"', '20', 'a;b $(x)')

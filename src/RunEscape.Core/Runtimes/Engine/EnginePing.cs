@@ -10,20 +10,11 @@ namespace RunEscape.Runtimes.Engine;
 /// </summary>
 internal static class EnginePing
 {
-    /// <summary>An engine that accepts the connection but does not answer within this time is unreachable.</summary>
-    internal static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
-    private static readonly ConcurrentDictionary<string, string> Kinds = new(StringComparer.Ordinal);
-
-    internal static async Task<string> KindAsync(Uri endpoint, CancellationToken cancellationToken)
+    /// <summary>A raw HTTP client for the engine's API (unix socket or tcp), for calls Docker.DotNet does not offer.</summary>
+    internal static HttpClient CreateClient(Uri endpoint, out Uri baseAddress)
     {
-        if (Kinds.TryGetValue(endpoint.ToString(), out var known))
-        {
-            return known;
-        }
-
-        using var handler = new SocketsHttpHandler();
-        var baseAddress = endpoint;
+        var handler = new SocketsHttpHandler();
+        baseAddress = endpoint;
         if (endpoint.Scheme == "unix")
         {
             var path = endpoint.LocalPath;
@@ -48,7 +39,22 @@ internal static class EnginePing
             baseAddress = new UriBuilder(endpoint) { Scheme = "http" }.Uri;
         }
 
-        using var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        return new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>An engine that accepts the connection but does not answer within this time is unreachable.</summary>
+    internal static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static readonly ConcurrentDictionary<string, string> Kinds = new(StringComparer.Ordinal);
+
+    internal static async Task<string> KindAsync(Uri endpoint, CancellationToken cancellationToken)
+    {
+        if (Kinds.TryGetValue(endpoint.ToString(), out var known))
+        {
+            return known;
+        }
+
+        using var client = CreateClient(endpoint, out var baseAddress);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(Timeout);
         HttpResponseMessage response;

@@ -27,12 +27,14 @@ public sealed class EngineRuntime : ICapsuleRuntime
 
     private readonly DockerClient _client;
     private readonly Uri _endpoint;
+    private readonly Lazy<(HttpClient Client, Uri Base)> _raw;
     private string? _kind;
 
     public EngineRuntime(Uri endpoint)
     {
         _endpoint = endpoint;
         _client = new DockerClientBuilder().WithEndpoint(endpoint).Build();
+        _raw = new Lazy<(HttpClient, Uri)>(() => (EnginePing.CreateClient(endpoint, out var b), b), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public string Kind => _kind ?? "engine";
@@ -185,6 +187,11 @@ public sealed class EngineRuntime : ICapsuleRuntime
             CapAdd = launch.Privileged ? null : launch.Capabilities.ToList(),
             Privileged = launch.Privileged,
             SecurityOpt = new List<string> { "no-new-privileges" },
+
+            // The output comes through the attach stream; the engine's log driver would only keep
+            // a second copy on the host's disk (unbounded for a utility that never stops, and
+            // holding what -ShowSecrets is meant to guard).
+            LogConfig = new LogConfig { Type = "none" },
         };
         foreach (var ns in launch.Namespaces)
         {
@@ -246,6 +253,11 @@ public sealed class EngineRuntime : ICapsuleRuntime
 
         cancellationToken.ThrowIfCancellationRequested();
 
+        // Ask for the exit code before start, as the docker CLI does: the engine answers when the
+        // capsule exits, before auto-removal can take the answer away (Podman's plain wait then says -1).
+        using var waitCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var nextExit = WaitNextExitAsync(id, waitCts.Token);
+
         // Attach before start so no byte of output is lost, whatever the log driver.
         sw.Restart();
         using var stream = await Call(
@@ -265,7 +277,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
         }
 
         sw.Restart();
-        var exitCode = await ExitCodeAsync(id, createdAt, cancellationToken).ConfigureAwait(false);
+        var exitCode = await ExitCodeAsync(id, createdAt, nextExit, cancellationToken).ConfigureAwait(false);
         exitedNow();
         timings.Collect = sw.Elapsed;
         return new CapsuleRunOutput(id, exitCode, output.StandardOutput, output.StandardError, joined) { Truncated = output.Truncated, ImageDigest = image.Digest };
@@ -383,7 +395,14 @@ public sealed class EngineRuntime : ICapsuleRuntime
             .ToList();
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        if (_raw.IsValueCreated)
+        {
+            _raw.Value.Client.Dispose();
+        }
+    }
 
     /// <summary>
     /// Creates the capsule without letting Ctrl+C or the deadline abandon the request half-way:
@@ -523,8 +542,16 @@ public sealed class EngineRuntime : ICapsuleRuntime
     /// can find it gone; then the engine's event log, replayed from the capsule's creation, has
     /// its "die" event with the exit code (Docker and Podman both report it as exitCode).
     /// </summary>
-    private async Task<long> ExitCodeAsync(string id, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    private async Task<long> ExitCodeAsync(string id, DateTimeOffset createdAt, Task<long?> nextExit, CancellationToken cancellationToken)
     {
+        // The output has ended, so the capsule is exiting: the wait posted before start answers
+        // at once (bounded, in case the engine dropped it).
+        if (await Task.WhenAny(nextExit, Task.Delay(NextExitGrace, cancellationToken)).ConfigureAwait(false) == nextExit
+            && await nextExit.ConfigureAwait(false) is { } early and >= 0)
+        {
+            return early;
+        }
+
         try
         {
             var wait = await _client.Containers.WaitContainerAsync(id, cancellationToken).ConfigureAwait(false);
@@ -557,6 +584,33 @@ public sealed class EngineRuntime : ICapsuleRuntime
             $"The capsule {id[..Math.Min(12, id.Length)]} ended, but {Kind} at {Endpoint} reported no exit code for it.",
             id,
             "Run the capsule again; if this repeats, check the engine's event log.");
+    }
+
+    /// <summary>How long the exit-code wait posted before start may still take once the output has ended.</summary>
+    internal static readonly TimeSpan NextExitGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// POST /containers/{id}/wait?condition=next-exit (Docker.DotNet has no wait condition): the
+    /// capsule's exit code once it exits; null when the engine gives none or the call fails.
+    /// </summary>
+    private async Task<long?> WaitNextExitAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (client, baseAddress) = _raw.Value;
+            using var response = await client.PostAsync(new Uri(baseAddress, $"containers/{Uri.EscapeDataString(id)}/wait?condition=next-exit"), null, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            using var doc = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), default, cancellationToken).ConfigureAwait(false);
+            return doc.RootElement.TryGetProperty("StatusCode", out var code) && code.TryGetInt64(out var value) ? value : null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or System.Text.Json.JsonException or SocketException)
+        {
+            return null;
+        }
     }
 
     private async Task<long?> DieEventExitCodeAsync(string id, DateTimeOffset createdAt, CancellationToken cancellationToken)
