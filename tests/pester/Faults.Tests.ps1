@@ -218,7 +218,7 @@ Describe '200 invocations in one process, on every engine in turn' {
         $engines = foreach ($pair in ($env:RUNESCAPE_TEST_ENGINES -split ';' | Where-Object { $_ })) { $n, $u = $pair -split '=', 2; @{ Cli = $n; Uri = $u } }
         $script:LoopTargets = foreach ($e in $engines) { [pscustomobject]@{ Cli = $e.Cli; Uri = $e.Uri; Target = (New-Target $e.Cli 'fault-loop') } }
         $json = & $script:Pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Faults/Invoke-Loop.ps1') `
-            -Module $env:RUNESCAPE_MODULE -EngineUri $script:LoopTargets.Uri -Target $script:LoopTargets.Target -Count 200 -WarmUp 10 -SampleEvery 50
+            -Module $env:RUNESCAPE_MODULE -EngineUri ($script:LoopTargets.Uri -join ',') -Target ($script:LoopTargets.Target -join ',') -Count 200 -WarmUp 10 -SampleEvery 50
         $script:Loop = $json | Where-Object { $_ -like '{*' } | Select-Object -Last 1 | ConvertFrom-Json
         Write-Host ("200-loop: {0:0} s; samples (invocations: fds, managed, private, working set):" -f $script:Loop.Seconds)
         foreach ($s in $script:Loop.Samples) { Write-Host ("  {0,3}: {1} fds, {2:0.0} MiB, {3:0.0} MiB, {4:0.0} MiB" -f $s.Invocations, $s.Handles, ($s.ManagedBytes / 1MB), ($s.PrivateBytes / 1MB), ($s.WorkingSet / 1MB)) }

@@ -4,14 +4,15 @@
 # warm-up and every -SampleEvery invocations, plus every failure.
 param(
     [Parameter(Mandatory)] [string] $Module,
-    [Parameter(Mandatory)] [string[]] $EngineUri,
-    [Parameter(Mandatory)] [string[]] $Target,
+    [Parameter(Mandatory)] [string] $EngineUri,   # comma-separated, one per target
+    [Parameter(Mandatory)] [string] $Target,      # comma-separated
     [string] $Utility = 'uptime-busybox',
     [int] $Count = 200,
     [int] $WarmUp = 20,
     [int] $SampleEvery = 50
 )
 $ErrorActionPreference = 'Stop'
+$uris = @($EngineUri -split ','); $targets = @($Target -split ',')   # typed [string] parameters cannot hold the arrays
 Import-Module $Module
 
 function Get-Sample([int] $Done) {
@@ -32,10 +33,10 @@ function Get-Sample([int] $Done) {
 $failures = [Collections.Generic.List[string]]::new()
 function Invoke-Once([int] $i) {
     try {
-        $k = [Math]::Abs($i) % $Target.Count
-        $r = Invoke-Capsule -Utility $Utility -Container $Target[$k] -EngineUri $EngineUri[$k] -PassThru -ErrorVariable err -ErrorAction SilentlyContinue
+        $k = [Math]::Abs($i) % $targets.Count
+        $r = Invoke-Capsule -Utility $Utility -Container $targets[$k] -EngineUri $uris[$k] -PassThru -ErrorVariable err -ErrorAction SilentlyContinue
         if ($err.Count -gt 0 -or -not $r -or $r.ExitCode -ne 0 -or $r.Items.Count -lt 1 -or $r.CleanupFailure) {
-            $failures.Add("#${i} on $($EngineUri[$k]): exit $($r.ExitCode), items $($r.Items.Count), cleanup '$($r.CleanupFailure)', errors: $($err -join ' | ')")
+            $failures.Add("#${i} on $($uris[$k]): exit $($r.ExitCode), items $($r.Items.Count), cleanup '$($r.CleanupFailure)', errors: $($err -join ' | ')")
         }
     }
     catch { $failures.Add("#${i}: threw $($_.Exception.Message)") }
