@@ -341,11 +341,15 @@ function Invoke-Test {
 
     Write-Step 'Pester'
     $pester = Get-PesterModule
+    # In name order, EngineRestart.Tests.ps1 last: restarting dockerd kills every container on it.
+    $pesterFiles = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Recurse -Filter *.Tests.ps1 | Sort-Object FullName)
+    $pesterFiles = @($pesterFiles | Where-Object Name -ne 'EngineRestart.Tests.ps1') + @($pesterFiles | Where-Object Name -eq 'EngineRestart.Tests.ps1')
+    $pesterPaths = ($pesterFiles | ForEach-Object { "'" + ($_.FullName -replace "'", "''") + "'" }) -join ', '
     $pesterScript = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$pester' -Force
 `$c = New-PesterConfiguration
-`$c.Run.Path = '$(Join-Path $Root 'tests/pester')'
+`$c.Run.Path = @($pesterPaths)
 `$c.Run.PassThru = `$true
 `$c.Output.Verbosity = 'Detailed'
 `$r = Invoke-Pester -Configuration `$c

@@ -22,6 +22,9 @@ public sealed class EngineRuntime : ICapsuleRuntime
     /// <summary>How often the event log is replayed for a capsule's exit code before giving up.</summary>
     internal const int ExitCodeAttempts = 4;
 
+    /// <summary>Pause between clean-up attempts while the engine does not answer.</summary>
+    internal static readonly TimeSpan CleanupRetryDelay = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long a cancelled capsule gets to end its utility before it is killed.</summary>
     internal static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(3);
 
@@ -115,8 +118,9 @@ public sealed class EngineRuntime : ICapsuleRuntime
             var failure = await CleanUpAsync(id, launch.Name, exited, timings).ConfigureAwait(false);
             if (failure is not null)
             {
+                // Keep what went wrong first (an engine lost mid-run stays EngineUnreachable).
                 throw new CapsuleException(
-                    CapsuleErrorKind.EngineRejected,
+                    ex is CapsuleException primary ? primary.Kind : CapsuleErrorKind.EngineRejected,
                     $"{ex.Message} Then the capsule {launch.Name} could not be removed: {failure}",
                     launch.Name,
                     $"Remove it with 'Remove-Capsule -Id {launch.Name}' once the engine answers again.",
@@ -149,19 +153,33 @@ public sealed class EngineRuntime : ICapsuleRuntime
         }
     }
 
-    /// <summary>Stops (if still running) and removes the capsule; never throws, returns what went wrong.</summary>
+    /// <summary>
+    /// Stops (if still running) and removes the capsule; never throws, returns what went wrong.
+    /// An engine that does not answer (restarting) is tried again until the clean-up budget ends,
+    /// so a capsule whose engine comes back in time is still removed by this call.
+    /// </summary>
     private async Task<string?> CleanUpAsync(string? id, string name, bool exited, CapsuleTimings timings)
     {
         var sw = Stopwatch.StartNew();
         try
         {
-            if (id is not null && !exited)
+            while (true)
             {
-                await StopGracefullyAsync(id).ConfigureAwait(false);
-            }
+                try
+                {
+                    if (id is not null && !exited)
+                    {
+                        await StopGracefullyAsync(id).ConfigureAwait(false);
+                    }
 
-            await RemoveQuietlyAsync(id ?? name).ConfigureAwait(false);
-            return null;
+                    await RemoveQuietlyAsync(id ?? name).ConfigureAwait(false);
+                    return null;
+                }
+                catch (Exception ex) when (IsTransportFailure(ex) && sw.Elapsed + CleanupRetryDelay < CleanupTimeout)
+                {
+                    await Task.Delay(CleanupRetryDelay).ConfigureAwait(false);
+                }
+            }
         }
         catch (Exception ex)
         {
@@ -268,16 +286,19 @@ public sealed class EngineRuntime : ICapsuleRuntime
         timings.Start = sw.Elapsed;
 
         sw.Restart();
-        var output = await BoundedOutput.ReadAsync(stream, launch.MaxOutputBytes, cancellationToken).ConfigureAwait(false);
+        var output = await LostMidRun(() => BoundedOutput.ReadAsync(stream, launch.MaxOutputBytes, cancellationToken), launch, cancellationToken).ConfigureAwait(false);
         timings.Run = sw.Elapsed;
         if (output.Truncated)
         {
-            // Stop reading, stop the utility: memory stays bounded whatever it prints.
+            // Stop reading, stop the utility: memory stays bounded whatever it prints. Close the
+            // attach stream first: an engine whose stream copy is blocked on a reader that stopped
+            // reading does not finish the capsule's exit (its wait hung until the client's deadline).
+            stream.Dispose();
             await StopGracefullyAsync(id).ConfigureAwait(false);
         }
 
         sw.Restart();
-        var exitCode = await ExitCodeAsync(id, createdAt, nextExit, cancellationToken).ConfigureAwait(false);
+        var exitCode = await LostMidRun(() => ExitCodeAsync(id, createdAt, nextExit, cancellationToken), launch, cancellationToken).ConfigureAwait(false);
         exitedNow();
         timings.Collect = sw.Elapsed;
         return new CapsuleRunOutput(id, exitCode, output.StandardOutput, output.StandardError, joined) { Truncated = output.Truncated, ImageDigest = image.Digest };
@@ -742,6 +763,27 @@ public sealed class EngineRuntime : ICapsuleRuntime
                 $"The engine at {endpoint} refused the request ({(int)ex.StatusCode}): {ex.ResponseBody?.Trim()}",
                 endpoint,
                 "Read the engine's message above; check the engine's logs if it is not clear.",
+                ex);
+        }
+    }
+
+    /// <summary>
+    /// The engine stopped answering while the capsule ran (it was restarted or died): the output
+    /// read so far is partial and the exit code unknown. EngineUnreachable, naming the capsule.
+    /// </summary>
+    private async Task<T> LostMidRun<T>(Func<Task<T>> call, CapsuleLaunch launch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.EngineUnreachable,
+                $"The connection to {Kind} at {Endpoint} was lost while the '{launch.Utility}' capsule {launch.Name} ran on '{launch.Target.Name}' ({ex.GetBaseException().Message}); its output is incomplete.",
+                Endpoint,
+                "Check that the engine is running (was it restarted?) and try again; 'Get-Capsule' shows whether the capsule is still there.",
                 ex);
         }
     }
