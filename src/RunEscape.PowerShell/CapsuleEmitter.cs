@@ -80,6 +80,7 @@ internal sealed class CapsuleEmitter
 
         if (result.OutputTruncated)
         {
+            // The capsule was stopped here, so its exit code (SIGTERM's 143) says nothing of the utility.
             output.Warning($"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the capsule was stopped. The last line may be incomplete.");
         }
 
@@ -105,7 +106,7 @@ internal sealed class CapsuleEmitter
             return;
         }
 
-        if (result.ExitCode != 0)
+        if (result.ExitCode != 0 && !result.OutputTruncated)
         {
             var message = $"The '{result.Utility}' capsule on '{result.Target}' exited with code {result.ExitCode}.";
             if (!string.IsNullOrWhiteSpace(result.StandardError))

@@ -16,6 +16,31 @@ internal sealed class CapsuleJob : Job
     private readonly string _location;
     private int _done;
 
+    /// <summary>Jobs still running: the process's exit stops them, so their capsules do not outlive it.</summary>
+    private static readonly HashSet<CapsuleJob> Running = new();
+
+    static CapsuleJob()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            CapsuleJob[] jobs;
+            lock (Running)
+            {
+                jobs = Running.ToArray();
+            }
+
+            foreach (var job in jobs)
+            {
+                job._cancellation.Cancel();
+            }
+
+            foreach (var job in jobs)
+            {
+                job._ended.Wait(TimeSpan.FromSeconds(15));
+            }
+        };
+    }
+
     internal CapsuleJob(string command, string? name, int total, string location)
         : base(command, name)
     {
@@ -35,6 +60,11 @@ internal sealed class CapsuleJob : Job
     internal void Start(Func<ICapsuleOutput, CancellationToken, Action, ErrorRecord?> work)
     {
         SetJobState(JobState.Running);
+        lock (Running)
+        {
+            Running.Add(this);
+        }
+
         var output = new JobOutput(this, Command);
         _ = Task.Run(() =>
         {
@@ -63,6 +93,11 @@ internal sealed class CapsuleJob : Job
             }
             finally
             {
+                lock (Running)
+                {
+                    Running.Remove(this);
+                }
+
                 // The final state first: Stop-Job returns once _ended is set, and must see it.
                 SetJobState(state);
                 _ended.Set();

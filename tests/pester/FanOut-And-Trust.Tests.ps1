@@ -132,6 +132,27 @@ Describe 'Fan-out on <Engine>' -ForEach $script:Engines {
         Get-Capsules $Cli $script:Targets | Should -BeNullOrEmpty
     }
 
+    It 'a process that exits with a job in flight stops it and removes its capsules' {
+        $script = "Import-Module '$env:RUNESCAPE_MODULE'; `$j = Invoke-Capsule -Utility nap -ArgumentList 60 -Container $($script:Targets -join ',') -EngineUri '$Uri' -CatalogPath '$script:Catalog' -AsJob; " +
+            "`$end = (Get-Date).AddSeconds(60); while ((& $Cli ps -q --filter label=io.runescape.capsule=true --filter label=io.runescape.target=$($script:Targets[0])).Count -lt 1 -and (Get-Date) -lt `$end) { Start-Sleep -Milliseconds 200 }; " +
+            "if ((& $Cli ps -q --filter label=io.runescape.capsule=true --filter label=io.runescape.target=$($script:Targets[0])).Count -lt 1) { exit 3 }; exit 0"
+        $client = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        $client.WaitForExit(120000) | Should -BeTrue
+        $client.ExitCode | Should -Be 0 -Because 'the job had a capsule running when the process exited'
+        # The capsules' own deadline is 65 s away: gone now means the exiting process removed them.
+        Get-Capsules $Cli $script:Targets | Should -BeNullOrEmpty
+    }
+
+    It '-AsJob -WhatIf creates no job' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument($env:RUNESCAPE_MODULE).AddStatement().
+                AddCommand('Invoke-Capsule').AddParameter('Utility', 'top').AddParameter('Container', $script:Targets).AddParameter('EngineUri', $Uri).AddParameter('AsJob').AddParameter('WhatIf')
+            $ps.Invoke() | Should -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
+    }
+
     It 'reports progress while targets are in flight, and completes it' {
         $ps = [powershell]::Create()
         try {
@@ -244,6 +265,71 @@ Describe 'Least privilege, policy and audit on <Engine>' -ForEach $script:Engine
         Use-Environment @{ RUNESCAPE_POLICY = $policy } {
             { Invoke-Capsule -Utility ps -Container $script:Target -EngineUri $Uri -ErrorAction Stop } | Should -Throw -ErrorId 'PolicyRejected,*'
             $Error[0].Exception.Message | Should -Match ([regex]::Escape($script:ProcpsId))
+        }
+        Get-Capsules $Cli @($script:Target) | Should -BeNullOrEmpty
+    }
+
+    It 'a pin to a local image id does not let an image of another registry stand in' {
+        $policy = Join-Path $TestDrive 'pin-id.json'
+        '{"allowedRegistries":["registry.example.com"],"requireDigest":true}' | Set-Content $policy
+        $catalog = Join-Path $TestDrive "sneaky-$Engine.json"
+        @{ schemaVersion = '1.0'; utilities = @(@{ name = 'sneaky'; image = "registry.example.com/runescape/capsule-procps@$script:ProcpsId"; command = @('ps', '-ef'); parser = 'lines'; namespaces = @('pid') }) } |
+            ConvertTo-Json -Depth 5 | Set-Content $catalog
+        Use-Environment @{ RUNESCAPE_POLICY = $policy } {
+            { Invoke-Capsule -Utility sneaky -Container $script:Target -EngineUri $Uri -CatalogPath $catalog -ErrorAction Stop } | Should -Throw -ErrorId 'ImageNotFound,*'
+        }
+        Get-Capsules $Cli @($script:Target) | Should -BeNullOrEmpty
+    }
+
+    It 'the allow-list also judges the image the engine resolved the name to' {
+        $policy = Join-Path $TestDrive 'hub-only.json'
+        '{"allowedRegistries":["docker.io/runescape"]}' | Set-Content $policy
+        Use-Environment @{ RUNESCAPE_POLICY = $policy } {
+            if ($Engine -eq 'podman') {
+                # Podman names a local build localhost/runescape/...: not docker.io, whatever the reference reads.
+                { Invoke-Capsule -Utility ps -Container $script:Target -EngineUri $Uri -ErrorAction Stop } | Should -Throw -ErrorId 'PolicyRejected,*'
+                $Error[0].Exception.Message | Should -Match 'localhost/runescape/capsule-procps'
+            }
+            else {
+                (Invoke-Capsule -Utility ps -Container $script:Target -EngineUri $Uri -PassThru).ExitCode | Should -Be 0
+            }
+        }
+        Get-Capsules $Cli @($script:Target) | Should -BeNullOrEmpty
+    }
+
+    It 'a privileged capsule the policy forbids is refused per target, and audited' {
+        $policy = Join-Path $TestDrive 'no-priv.json'
+        '{}' | Set-Content $policy
+        $log = Join-Path $TestDrive "no-priv-$Engine.jsonl"
+        Use-Environment @{ RUNESCAPE_POLICY = $policy; RUNESCAPE_AUDIT_LOG = $log } {
+            Invoke-Capsule -Utility uptime -Container $script:Target -EngineUri $Uri -Privileged -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'PolicyRejected,*'
+            $errs[0].CategoryInfo.Category | Should -Be 'SecurityError'
+        }
+        $entry = Get-Content $log | ConvertFrom-Json
+        $entry.privileged | Should -BeTrue
+        $entry.errorKind | Should -Be 'PolicyRejected'
+    }
+
+    It 'a timed-out run is audited with the digest of the image it ran' {
+        $log = Join-Path $TestDrive "timeout-$Engine.jsonl"
+        Use-Environment @{ RUNESCAPE_AUDIT_LOG = $log } {
+            Invoke-Capsule -Utility nap -ArgumentList 30 -Container $script:Target -EngineUri $Uri -CatalogPath $script:Catalog -TimeoutSec 2 -ErrorAction SilentlyContinue | Out-Null
+        }
+        $entry = Get-Content $log | ConvertFrom-Json
+        $entry.errorKind | Should -Be 'Timeout'
+        $entry.imageDigest | Should -Match '^sha256:[0-9a-f]{64}$'
+    }
+
+    It 'a run whose audit record cannot be written is an error, not a silent success' {
+        Use-Environment @{ RUNESCAPE_AUDIT_LOG = '/dev/full' } {
+            Invoke-Capsule -Utility uptime -Container $script:Target -EngineUri $Uri -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'PermissionDenied,*'
+            $errs[0].Exception.Message | Should -Match 'ran \(succeeded, exit code 0\)'
+        }
+        Use-Environment @{ RUNESCAPE_AUDIT_LOG = 'relative.jsonl' } {
+            Invoke-Capsule -Utility uptime -Container $script:Target -EngineUri $Uri -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidArgument,*'
         }
         Get-Capsules $Cli @($script:Target) | Should -BeNullOrEmpty
     }

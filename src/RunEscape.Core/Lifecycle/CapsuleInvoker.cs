@@ -68,7 +68,7 @@ public sealed class CapsuleInvoker
         }
         finally
         {
-            AuditLog.Append(log, new AuditEntry
+            AppendAudit(log, failure, new AuditEntry
             {
                 Time = started,
                 User = Environment.UserName,
@@ -90,6 +90,31 @@ public sealed class CapsuleInvoker
                 Error = failure?.Message,
                 DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
             });
+        }
+    }
+
+    /// <summary>
+    /// Appends the record. When that fails the run's own failure, if any, goes on; otherwise the
+    /// invocation fails (PermissionDenied): a capsule ran that the audit log does not show.
+    /// </summary>
+    private static void AppendAudit(string log, Exception? failure, AuditEntry entry)
+    {
+        try
+        {
+            AuditLog.Append(log, entry);
+        }
+        catch (Exception ex) when (failure is null && ex is IOException or UnauthorizedAccessException or CapsuleException)
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.PermissionDenied,
+                $"The '{entry.Utility}' capsule on '{entry.Target}' ran ({entry.Outcome}{(entry.ExitCode is { } code ? $", exit code {code}" : string.Empty)}), but its audit record could not be written to '{log}': {ex.Message}",
+                log,
+                "Free space or fix the permissions of the audit log; its output is withheld because the run is not on record.",
+                ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CapsuleException)
+        {
+            // The run failed already, and that failure is what the caller sees.
         }
     }
 
@@ -178,6 +203,8 @@ public sealed class CapsuleInvoker
                 Image = image,
                 ImageDigest = pin,
                 Privileged = request.Privileged,
+                Policy = _policy,
+                ImageResolved = trail is null ? null : digest => trail.ImageDigest = digest,
                 Command = argv,
                 Environment = utility.Environment,
                 Labels = new Dictionary<string, string>

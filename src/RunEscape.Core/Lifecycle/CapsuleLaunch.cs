@@ -39,6 +39,12 @@ public sealed class CapsuleLaunch
     /// </summary>
     public string? ImageDigest { get; init; }
 
+    /// <summary>The policy the image the engine resolves is checked against as well (null: none).</summary>
+    public Security.CapsulePolicy? Policy { get; init; }
+
+    /// <summary>Called with the digest of the image once the runtime knows it (for the audit trail).</summary>
+    public Action<string>? ImageResolved { get; init; }
+
     /// <summary>Pull the image when the engine lacks it (a registry was named explicitly).</summary>
     public bool PullIfMissing { get; init; }
 

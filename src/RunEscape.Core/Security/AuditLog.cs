@@ -57,7 +57,7 @@ public static class AuditLog
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new CapsuleException(
-                CapsuleErrorKind.PermissionDenied,
+                Path.IsPathFullyQualified(path) ? CapsuleErrorKind.PermissionDenied : CapsuleErrorKind.InvalidArgument,
                 $"The audit log '{path}' cannot be written ({ex.Message}); no capsule is started without its audit record.",
                 path,
                 $"Make the log's directory exist and writable by this user, or point ${CapsulePolicy.AuditLogVariable} (or the policy's auditLog) elsewhere.",
@@ -79,6 +79,17 @@ public static class AuditLog
 
     private static FileStream Open(string path)
     {
+        if (!Path.IsPathFullyQualified(path))
+        {
+            throw new IOException("the path is not absolute");
+        }
+
+        // A symbolic link at the log's path (in a shared directory) would send the records elsewhere.
+        if (new FileInfo(path).LinkTarget is not null)
+        {
+            throw new IOException("the path is a symbolic link");
+        }
+
         var options = new FileStreamOptions
         {
             Mode = FileMode.Append,

@@ -203,14 +203,58 @@ public sealed class CapsulePolicy
             return catalogDigest;
         }
 
-        return Pins.TryGetValue(image.Original, out var pin) ? pin : null;
+        if (Pins.TryGetValue(image.Original, out var pin))
+        {
+            return pin;
+        }
+
+        // A pin keyed by another spelling of the same reference (docker.io/..., a library/ image).
+        foreach (var (key, value) in Pins)
+        {
+            if (ImageReference.TryParse(key) is { } k && k.NormalizedName == image.NormalizedName)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when the allow-list is empty or the image's registry/repository starts with one of its entries (whole path components).</summary>
+    public bool Allows(ImageReference image) =>
+        AllowedRegistries.Count == 0 || AllowedRegistries.Any(prefix => image.FullName == prefix || image.FullName.StartsWith(prefix + "/", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The image the engine resolved a reference to must be allowed too, by one of its names:
+    /// Podman resolves short names through its own search registries and local names
+    /// (localhost/...), not docker.io as the reference reads.
+    /// </summary>
+    public void CheckResolved(string requested, IEnumerable<string> engineNames, string engine)
+    {
+        if (AllowedRegistries.Count == 0)
+        {
+            return;
+        }
+
+        var names = engineNames.ToList();
+        if (names.Select(ImageReference.TryParse).Any(n => n is not null && Allows(n)))
+        {
+            return;
+        }
+
+        var where = Source is null ? "the policy" : $"the policy in {Source}";
+        throw new CapsuleException(
+            CapsuleErrorKind.PolicyRejected,
+            $"The capsule image '{requested}' resolved on {engine} to {(names.Count > 0 ? string.Join(", ", names) : "an image without a name")}, which {where} does not allow (allowed: {string.Join(", ", AllowedRegistries)}).",
+            requested,
+            "Use a fully qualified image reference from an allowed registry, or allow the registry the engine resolves it to (Podman names local images localhost/...).");
     }
 
     /// <summary>Refuses (PolicyRejected) an image or a privileged capsule the policy does not allow.</summary>
     public void Check(ImageReference image, string? digest, bool privileged, string utility)
     {
         var where = Source is null ? "the policy" : $"the policy in {Source}";
-        if (AllowedRegistries.Count > 0 && !AllowedRegistries.Any(prefix => image.FullName == prefix || image.FullName.StartsWith(prefix + "/", StringComparison.Ordinal)))
+        if (!Allows(image))
         {
             throw new CapsuleException(
                 CapsuleErrorKind.PolicyRejected,

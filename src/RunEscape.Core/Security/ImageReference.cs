@@ -35,6 +35,9 @@ public sealed partial class ImageReference
     /// <summary>registry/repository, the form allow-list entries are matched against.</summary>
     public string FullName => Registry + "/" + Repository;
 
+    /// <summary>registry/repository[:tag], the normalized form a policy pin may be keyed by.</summary>
+    public string NormalizedName => Tag is null ? FullName : FullName + ":" + Tag;
+
     /// <summary>The reference without its digest: what a local engine knows the image by.</summary>
     public string WithoutDigest
     {
@@ -113,7 +116,20 @@ public sealed partial class ImageReference
             return null;
         }
 
-        return new ImageReference(reference.Trim(), registry.ToLowerInvariant(), rest, tag, digest);
+        registry = registry.ToLowerInvariant();
+        if (registry is "index.docker.io" or "registry-1.docker.io")
+        {
+            registry = "docker.io";
+        }
+
+        // A bare image id (or id prefix) is not a reference: engines run whatever local image has it.
+        if (registry == "docker.io" && tag is null && digest is null && rest.StartsWith("library/", StringComparison.Ordinal)
+            && rest.Length - 8 >= 12 && rest[8..].All(char.IsAsciiHexDigitLower))
+        {
+            return null;
+        }
+
+        return new ImageReference(reference.Trim(), registry, rest, tag, digest);
     }
 
     public override string ToString() => Original;

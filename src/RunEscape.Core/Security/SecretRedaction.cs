@@ -17,13 +17,19 @@ public static partial class SecretRedaction
     private static readonly string[] Words =
     {
         "TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "KEY", "CREDENTIAL", "PRIVATE",
-        "AUTH", "CERT", "SIGNATURE", "SALT", "COOKIE", "SESSION", "CONNECTIONSTRING", "CONNECTION_STRING", "SAS", "PWD",
+        "AUTH", "CERT", "SIGNATURE", "SALT", "COOKIE", "SESSION", "CONNECTIONSTRING", "CONNECTION_STRING", "SAS",
     };
+
+    /// <summary>Words that count only as a whole part of the name (DB_PASS, MYSQL_PWD; not PASSIVE, COMPASS).</summary>
+    private static readonly string[] Parts = { "PASS", "PWD", "PW" };
+
+    private static readonly char[] PartSeparators = { '_', '.', '-', ' ' };
 
     /// <summary>Names that contain a word above but are never secrets.</summary>
     private static readonly HashSet<string> NotSecret = new(StringComparer.OrdinalIgnoreCase) { "PWD", "OLDPWD", "KEYTIMEOUT", "AUTHOR", "XAUTHORITY" };
 
-    [GeneratedRegex("^[a-z][a-z0-9+.-]*://[^/@:\\s]*:[^/@\\s]+@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // Userinfo in a URL: token@ or user:password@ (a sloppy password may even hold '/').
+    [GeneratedRegex("^[a-z][a-z0-9+.-]*://([^/@\\s]+@|[^/@\\s:]*:[^@\\s]*@)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex UrlWithPassword();
 
     /// <summary>True when the name looks like it holds a secret.</summary>
@@ -35,7 +41,13 @@ public static partial class SecretRedaction
         }
 
         var upper = name.ToUpperInvariant();
-        return Words.Any(w => upper.Contains(w, StringComparison.Ordinal));
+        if (Words.Any(w => upper.Contains(w, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
+        var parts = upper.Split(PartSeparators, StringSplitOptions.RemoveEmptyEntries);
+        return parts.Any(p => Parts.Contains(p, StringComparer.Ordinal));
     }
 
     /// <summary>True when the value should not be shown whatever its name (a URL with a password).</summary>
@@ -58,8 +70,10 @@ public static partial class SecretRedaction
         for (var i = 0; i < entries.Length; i++)
         {
             var entry = entries[i];
+            // In NUL-separated environ every entry is a variable, whatever its name; in
+            // newline-separated text a line starts a variable when it begins with NAME=.
             var eq = entry.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0 || !IsName(entry.AsSpan(0, eq)))
+            if (eq <= 0 || (separator == '\n' && !IsName(entry.AsSpan(0, eq))))
             {
                 // A line that starts no variable continues the one before (a multi-line value in
                 // newline-separated output): it is dropped when that value was masked.
@@ -106,14 +120,15 @@ public static partial class SecretRedaction
 
     private static bool IsName(ReadOnlySpan<char> name)
     {
-        if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_'))
+        // Any run of non-blank characters: env(1) prints names a shell would not accept too.
+        if (name.Length == 0)
         {
             return false;
         }
 
         foreach (var c in name)
         {
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '_' || c == '.' || c == '-'))
+            if (char.IsWhiteSpace(c))
             {
                 return false;
             }

@@ -163,15 +163,9 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
         {
             _catalog = SessionCatalog.Load(CatalogPath?.Select(p => SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)));
             var utility = _catalog.Get(Utility);
+            // A policy that forbids -Privileged refuses each invocation in the engine, where the
+            // refusal is audited like any other.
             _policy = CapsulePolicy.Current();
-            if (Privileged && !_policy.AllowPrivileged)
-            {
-                throw new CapsuleException(
-                    CapsuleErrorKind.PolicyRejected,
-                    $"-Privileged was asked for, and the policy in {_policy.Source} does not allow privileged capsules.",
-                    Utility,
-                    "Run without -Privileged, or ask the policy's owner to set allowPrivileged.");
-            }
 
             if (AsJob && SessionCatalog.ScriptFor(utility) is not null)
             {
@@ -315,8 +309,9 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
             return false;
         }
 
-        if (!Privileged || Force || MyInvocation.BoundParameters.ContainsKey("Confirm"))
+        if (!Privileged || Force || MyInvocation.BoundParameters.ContainsKey("Confirm") || !_policy.AllowPrivileged)
         {
+            // (A forbidden privileged capsule needs no confirmation: the policy refuses it.)
             return true;
         }
 
@@ -393,6 +388,11 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     private void StartJob()
     {
         var work = _jobWork.ToList();
+        if (work.Count == 0 && MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+        {
+            return;
+        }
+
         var runtimes = _runtimes.Values.Cast<ICapsuleRuntime>().Concat(_kubernetes is null ? Array.Empty<ICapsuleRuntime>() : new ICapsuleRuntime[] { _kubernetes }).ToList();
         _runtimes.Clear();
         _kubernetes = null;

@@ -126,6 +126,60 @@ public sealed class PolicyAndRedactionTests : IDisposable
     }
 
     [Fact]
+    public void Every_environ_entry_is_a_variable_whatever_its_name_and_common_forms_are_masked()
+    {
+        var text = "MY@TOKEN=leak1\01PASSWORD=leak2\0X PASSWORD=leak3\0\u00f1_SECRET=leak4\0DB_PASS=leak5\0GITHUB_URL=https://ghp_abc123@github.com/x\0DSN=https://u:pa/ss@host/db\0PASSIVE_MODE=on\0HOME_URL=https://example.com/a@b\0";
+        var redacted = SecretRedaction.RedactEnvironment(text, out var names);
+        for (var i = 1; i <= 5; i++)
+        {
+            Assert.DoesNotContain("leak" + i, redacted, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("ghp_abc123", redacted, StringComparison.Ordinal);
+        Assert.DoesNotContain("pa/ss", redacted, StringComparison.Ordinal);
+        Assert.Contains("PASSIVE_MODE=on", redacted, StringComparison.Ordinal);
+        Assert.Contains("HOME_URL=https://example.com/a@b", redacted, StringComparison.Ordinal);
+        Assert.Equal(7, names.Count);
+        Assert.True(SecretRedaction.IsSecretName("MYSQL_PWD"));
+        Assert.False(SecretRedaction.IsSecretName("COMPASS_HEADING"));
+    }
+
+    [Fact]
+    public void References_normalise_docker_hub_spellings_and_refuse_bare_image_ids()
+    {
+        Assert.Equal("docker.io/runescape/capsule-procps", ImageReference.TryParse("index.docker.io/runescape/capsule-procps:0.1.0")!.FullName);
+        Assert.Null(ImageReference.TryParse("2f3c1f5169ec"));
+        Assert.Null(ImageReference.TryParse("2f3c1f5169ec5d3ce4db90d76f14057ff16c91ce3bb8e1178da493bdf79601a2"));
+        Assert.NotNull(ImageReference.TryParse("2f3c1f5169ec:1"));
+        var policy = CapsulePolicy.Load(Write($"{{\"pins\":{{\"docker.io/runescape/capsule-procps:0.1.0\":\"{DigestA}\"}}}}"));
+        Assert.Equal(DigestA, policy.PinFor(ImageReference.TryParse("runescape/capsule-procps:0.1.0")!, null));
+        Assert.Null(policy.PinFor(ImageReference.TryParse("runescape/capsule-procps:0.2.0")!, null));
+    }
+
+    [Fact]
+    public void The_image_the_engine_resolved_must_be_allowed_by_one_of_its_names()
+    {
+        var policy = CapsulePolicy.Load(Write("{\"allowedRegistries\":[\"docker.io/runescape\"]}"));
+        policy.CheckResolved("runescape/capsule-procps:0.1.0", new[] { "runescape/capsule-procps:0.1.0" }, "docker");
+        var ex = Assert.Throws<CapsuleException>(() => policy.CheckResolved("runescape/capsule-procps:0.1.0", new[] { "localhost/runescape/capsule-procps:0.1.0" }, "podman"));
+        Assert.Equal(CapsuleErrorKind.PolicyRejected, ex.Kind);
+        Assert.Contains("localhost/runescape/capsule-procps", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<CapsuleException>(() => policy.CheckResolved("x", Array.Empty<string>(), "docker"));
+        CapsulePolicy.Open.CheckResolved("x", Array.Empty<string>(), "docker");
+    }
+
+    [Fact]
+    public void The_audit_log_must_be_an_absolute_path_and_not_a_symbolic_link()
+    {
+        Assert.Equal(CapsuleErrorKind.InvalidArgument, Assert.Throws<CapsuleException>(() => AuditLog.EnsureWritable("relative.jsonl")).Kind);
+        var target = Path.Combine(_dir, "elsewhere.jsonl");
+        var link = Path.Combine(_dir, "audit-link.jsonl");
+        File.CreateSymbolicLink(link, target);
+        Assert.Equal(CapsuleErrorKind.PermissionDenied, Assert.Throws<CapsuleException>(() => AuditLog.EnsureWritable(link)).Kind);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
     public void A_masked_multi_line_value_loses_its_continuation_lines_newline_separated()
     {
         var text = "A=1\nTLS_PRIVATE_KEY=-----BEGIN KEY-----\nMIIEsecret\n-----END KEY-----\nB=2\n";

@@ -479,9 +479,11 @@ public sealed class EngineRuntime : ICapsuleRuntime
         }
 
         var repoDigests = inspect.RepoDigests ?? new List<string>();
+        launch.Policy?.CheckResolved(launch.Image, (inspect.RepoTags ?? new List<string>()).Concat(repoDigests), $"{Kind} at {Endpoint}");
         var digest = repoDigests.FirstOrDefault() is { } first ? first[(first.IndexOf('@', StringComparison.Ordinal) + 1)..] : inspect.ID;
         if (pin is null)
         {
+            launch.ImageResolved?.Invoke(digest);
             return (launch.Image, digest);
         }
 
@@ -494,7 +496,9 @@ public sealed class EngineRuntime : ICapsuleRuntime
                 "Pull or build the pinned image, or update the pin (catalog 'digest', the image reference, or the policy's 'pins') after checking the new image.");
         }
 
-        return (inspect.ID, repoDigests.Any(d => d.EndsWith("@" + pin, StringComparison.Ordinal)) ? pin : inspect.ID);
+        var pinned = repoDigests.Any(d => d.EndsWith("@" + pin, StringComparison.Ordinal)) ? pin : inspect.ID;
+        launch.ImageResolved?.Invoke(pinned);
+        return (inspect.ID, pinned);
     }
 
     private static bool SameRepository(ImageInspectResponse inspect, ImageReference? reference)
@@ -504,8 +508,9 @@ public sealed class EngineRuntime : ICapsuleRuntime
             return false;
         }
 
+        // The whole name, registry included: a pin must not let an image of another registry stand in.
         var names = (inspect.RepoTags ?? new List<string>()).Concat(inspect.RepoDigests ?? new List<string>());
-        return names.Select(ImageReference.TryParse).Any(n => n is not null && (n.FullName == reference.FullName || n.Repository == reference.Repository));
+        return names.Select(ImageReference.TryParse).Any(n => n is not null && n.FullName == reference.FullName);
     }
 
     private async Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken)
