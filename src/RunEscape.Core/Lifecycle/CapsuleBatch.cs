@@ -69,14 +69,7 @@ public sealed class CapsuleBatch : IDisposable
     /// </summary>
     public void Start(string target, Func<CancellationToken, Task<CapsuleResult>> work, Action<CapsuleOutcome> finished)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        Drain(finished);
-        while (InFlight >= ThrottleLimit)
-        {
-            Deliver(_finished.Take(_cancellation.Token), finished);
-        }
-
-        _cancellation.Token.ThrowIfCancellationRequested();
+        WaitForSlot(finished);
         Interlocked.Increment(ref _started);
         var token = _cancellation.Token;
         var task = Task.Run(async () =>
@@ -105,6 +98,22 @@ public sealed class CapsuleBatch : IDisposable
             _tasks.RemoveAll(t => t.IsCompleted);
             _tasks.Add(task);
         }
+    }
+
+    /// <summary>
+    /// Returns once fewer than <see cref="ThrottleLimit"/> are in flight, handing finished outcomes
+    /// to <paramref name="finished"/> meanwhile; Start right after it does not wait.
+    /// </summary>
+    public void WaitForSlot(Action<CapsuleOutcome> finished)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Drain(finished);
+        while (InFlight >= ThrottleLimit)
+        {
+            Deliver(_finished.Take(_cancellation.Token), finished);
+        }
+
+        _cancellation.Token.ThrowIfCancellationRequested();
     }
 
     /// <summary>Hands every outcome that has finished already to <paramref name="finished"/>, without waiting.</summary>

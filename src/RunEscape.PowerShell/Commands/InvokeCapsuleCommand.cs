@@ -259,11 +259,14 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
                 continue;
             }
 
-            WriteVerbose($"Attaching a '{Utility}' capsule to {kind} '{target}' on {runtime.Endpoint}.");
             var invoker = new CapsuleInvoker(runtime, _catalog, _policy);
             Guarded(() =>
             {
-                _batch!.Start(target, token => invoker.InvokeAsync(request, token), Deliver);
+                // Announced when it really starts: a downstream Select-Object -First may end the
+                // command while this target waits for a slot.
+                _batch!.WaitForSlot(Deliver);
+                WriteVerbose($"Attaching a '{Utility}' capsule to {kind} '{target}' on {runtime.Endpoint}.");
+                _batch.Start(target, token => invoker.InvokeAsync(request, token), Deliver);
                 _progress!.Update(_batch.Delivered, _seen, _batch.InFlight, target);
             });
         }
