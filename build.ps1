@@ -381,8 +381,13 @@ function Invoke-Demo {
     Invoke-Capsules
     $image = "runescape/sample-app:$Version"
     Write-Step "Starting the sample target web-1 ($image): no shell, no top, no ps"
-    & docker rm -f web-1 2>$null | Out-Null
-    Invoke-Native docker run -d --name web-1 $image | Out-Null
+    # Only a web-1 an earlier demo started is replaced; anybody else's is left alone.
+    $existing = & docker inspect -f '{{index .Config.Labels "io.runescape.demo"}}' web-1 2>$null
+    if ($LASTEXITCODE -eq 0) {
+        if ($existing -ne 'true') { throw "A container named web-1 exists and is not the demo's; remove or rename it, then run the demo again." }
+        & docker rm -f web-1 2>$null | Out-Null
+    }
+    Invoke-Native docker run -d --name web-1 --label io.runescape.demo=true -e APP_MODE=demo -e API_TOKEN=demo-token-123 $image | Out-Null
     Start-Sleep -Seconds 2
 
     Write-Step 'What the target itself offers: docker exec web-1 top'
@@ -402,6 +407,9 @@ Invoke-Capsule -Utility top -Container web-1 | Sort-Object CPU -Descending | Sel
     if (-not $KeepTarget) {
         Write-Step 'Removing the sample target (pass -KeepTarget to keep it)'
         & docker rm -f web-1 | Out-Null
+    }
+    else {
+        Write-Step "web-1 keeps running for you to try; remove it with 'docker rm -f web-1'"
     }
     if ($demoExit -ne 0) { throw "The demo failed (exit code $demoExit)." }
 }

@@ -407,7 +407,9 @@ public sealed class CapsuleCatalog
             CapsuleErrorKind.InvalidArgument,
             $"Catalog {where} {problem}",
             source,
-            "Correct the catalog document and try again.",
+            source == SessionSource
+                ? "Correct the Register-CapsuleUtility parameters (a scriptblock parser goes to -ScriptBlock, a parser name to -Parser) and try again."
+                : "Correct the catalog document and try again.",
             inner);
     }
 }

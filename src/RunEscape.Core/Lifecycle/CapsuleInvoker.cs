@@ -158,14 +158,15 @@ public sealed class CapsuleInvoker
                 $"The capsule image '{image}' of utility '{utility.Name}' is not an image reference.",
                 image,
                 "Fix the catalog entry's image, or -Registry.");
-            var pin = _policy.PinFor(reference, utility.Digest);
-            _policy.Check(reference, pin, request.Privileged, utility.Name);
             var utilityArgv = utility.Command.Concat(request.ArgumentList).ToList();
             if (trail is not null)
             {
                 trail.Image = image;
                 trail.Argv = utilityArgv;
             }
+
+            var pin = _policy.PinFor(reference, utility.Digest);
+            _policy.Check(reference, pin, request.Privileged, utility.Name);
 
             var target = await _runtime.ResolveTargetAsync(request.Target, token).ConfigureAwait(false);
             timings.Resolve = sw.Elapsed;

@@ -185,7 +185,7 @@ public sealed class CapsulePolicy
         CapsuleErrorKind.InvalidArgument,
         field is null ? $"The policy file '{path}' {problem}" : $"The policy file '{path}': '{field}' {problem}",
         path,
-        "Fix the policy file (docs/about_RunEscape.md, section SECURITY POLICY, shows its fields).");
+        "Fix the policy file ('Get-Help about_RunEscape', section SECURITY POLICY, shows its fields).");
 
     /// <summary>
     /// The digest a capsule image is pinned to: the reference's own, else the catalog entry's,

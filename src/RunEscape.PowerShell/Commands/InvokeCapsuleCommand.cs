@@ -331,7 +331,9 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
             Stop();
             ThrowTerminatingError(new ErrorRecord(ex, "PrivilegedNotConfirmed", ErrorCategory.PermissionDenied, target)
             {
-                ErrorDetails = new ErrorDetails($"A privileged capsule needs confirmation, and this session cannot ask for it ({ex.Message}).")
+                ErrorDetails = new ErrorDetails(ex is NullReferenceException
+                    ? "A privileged capsule needs confirmation, and this session cannot ask for it."
+                    : $"A privileged capsule needs confirmation, and this session cannot ask for it ({ex.Message}).")
                 {
                     RecommendedAction = "Add -Force (or -Confirm:$false) to run privileged capsules non-interactively.",
                 },
