@@ -5,11 +5,8 @@
 # the same command line relaunched detached; then waits for /_ping, so later tests find it back.
 
 BeforeDiscovery {
-    $script:Engines = foreach ($pair in ($env:RUNESCAPE_TEST_ENGINES -split ';' | Where-Object { $_ })) {
-        $name, $uri = $pair -split '=', 2
-        @{ Engine = $name; Uri = $uri; Cli = $name; Socket = ([Uri]$uri).LocalPath }
-    }
-    if (-not $script:Engines) { throw 'RUNESCAPE_TEST_ENGINES is not set: run the tests through ./build.ps1 Test.' }
+    . (Join-Path $PSScriptRoot 'TestEngines.ps1')
+    $script:Engines = foreach ($e in Get-TestEngines) { $e + @{ Socket = ([Uri]$e.Uri).LocalPath } }
 }
 
 BeforeAll {

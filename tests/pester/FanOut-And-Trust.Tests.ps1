@@ -3,11 +3,8 @@
 # build.ps1 Test sets RUNESCAPE_MODULE (the built module) and RUNESCAPE_TEST_ENGINES.
 
 BeforeDiscovery {
-    $script:Engines = foreach ($pair in ($env:RUNESCAPE_TEST_ENGINES -split ';' | Where-Object { $_ })) {
-        $name, $uri = $pair -split '=', 2
-        @{ Engine = $name; Uri = $uri; Cli = $name }
-    }
-    if (-not $script:Engines) { throw 'RUNESCAPE_TEST_ENGINES is not set: run the tests through ./build.ps1 Test.' }
+    . (Join-Path $PSScriptRoot 'TestEngines.ps1')
+    $script:Engines = Get-TestEngines
 }
 
 BeforeAll {

@@ -5,11 +5,8 @@
 # The engine restarting mid-run is in EngineRestart.Tests.ps1, which build.ps1 runs last.
 
 BeforeDiscovery {
-    $script:Engines = foreach ($pair in ($env:RUNESCAPE_TEST_ENGINES -split ';' | Where-Object { $_ })) {
-        $name, $uri = $pair -split '=', 2
-        @{ Engine = $name; Uri = $uri; Cli = $name }
-    }
-    if (-not $script:Engines) { throw 'RUNESCAPE_TEST_ENGINES is not set: run the tests through ./build.ps1 Test.' }
+    . (Join-Path $PSScriptRoot 'TestEngines.ps1')
+    $script:Engines = Get-TestEngines
 }
 
 BeforeAll {
