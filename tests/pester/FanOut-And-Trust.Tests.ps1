@@ -38,6 +38,12 @@ BeforeAll {
         }
         return $false
     }
+    # A PowerShell instance of its own (its streams, Stop(), no host to prompt) set to run Invoke-Capsule.
+    function New-CapsuleShell([hashtable] $Parameters) {
+        $ps = [powershell]::Create()
+        $null = $ps.AddCommand('Import-Module').AddArgument($env:RUNESCAPE_MODULE).AddStatement().AddCommand('Invoke-Capsule').AddParameters($Parameters)
+        return $ps
+    }
     function Use-Environment([hashtable] $Values, [scriptblock] $Body) {
         $saved = @{}
         foreach ($k in $Values.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Values[$k]) }
@@ -106,11 +112,8 @@ Describe 'Fan-out on <Engine>' -ForEach $script:Engines {
     }
 
     It 'stopping the pipeline (Ctrl+C) removes every capsule in flight before it returns' {
-        $ps = [powershell]::Create()
+        $ps = New-CapsuleShell @{ Utility = 'nap'; ArgumentList = @('30'); Container = $script:Targets; EngineUri = $Uri; CatalogPath = $script:Catalog }
         try {
-            $null = $ps.AddCommand('Import-Module').AddArgument($env:RUNESCAPE_MODULE).AddStatement().
-                AddCommand('Invoke-Capsule').AddParameter('Utility', 'nap').AddParameter('ArgumentList', @('30')).AddParameter('Container', $script:Targets).
-                AddParameter('EngineUri', $Uri).AddParameter('CatalogPath', $script:Catalog)
             $async = $ps.BeginInvoke()
             Wait-Until { (Get-Capsules $Cli $script:Targets).Count -eq 3 } | Should -BeTrue
             $ps.Stop()
@@ -141,20 +144,16 @@ Describe 'Fan-out on <Engine>' -ForEach $script:Engines {
     }
 
     It '-AsJob -WhatIf creates no job' {
-        $ps = [powershell]::Create()
+        $ps = New-CapsuleShell @{ Utility = 'top'; Container = $script:Targets; EngineUri = $Uri; AsJob = $true; WhatIf = $true }
         try {
-            $null = $ps.AddCommand('Import-Module').AddArgument($env:RUNESCAPE_MODULE).AddStatement().
-                AddCommand('Invoke-Capsule').AddParameter('Utility', 'top').AddParameter('Container', $script:Targets).AddParameter('EngineUri', $Uri).AddParameter('AsJob').AddParameter('WhatIf')
             $ps.Invoke() | Should -BeNullOrEmpty
         }
         finally { $ps.Dispose() }
     }
 
     It 'reports progress while targets are in flight, and completes it' {
-        $ps = [powershell]::Create()
+        $ps = New-CapsuleShell @{ Utility = 'uptime'; Container = $script:Targets; EngineUri = $Uri }
         try {
-            $null = $ps.AddCommand('Import-Module').AddArgument($env:RUNESCAPE_MODULE).AddStatement().
-                AddCommand('Invoke-Capsule').AddParameter('Utility', 'uptime').AddParameter('Container', $script:Targets).AddParameter('EngineUri', $Uri)
             $out = $ps.Invoke()
             $out.Count | Should -Be 3
             $progress = @($ps.Streams.Progress | Where-Object Activity -eq 'Invoke-Capsule uptime')
@@ -166,10 +165,8 @@ Describe 'Fan-out on <Engine>' -ForEach $script:Engines {
     }
 
     It '-WhatIf runs nothing and says what it would do per target' {
-        $ps = [powershell]::Create()
+        $ps = New-CapsuleShell @{ Utility = 'top'; Container = $script:Targets; EngineUri = $Uri; WhatIf = $true }
         try {
-            $null = $ps.AddCommand('Import-Module').AddArgument($env:RUNESCAPE_MODULE).AddStatement().
-                AddCommand('Invoke-Capsule').AddParameter('Utility', 'top').AddParameter('Container', $script:Targets).AddParameter('EngineUri', $Uri).AddParameter('WhatIf')
             $ps.Invoke() | Should -BeNullOrEmpty
             $ps.HadErrors | Should -BeFalse
         }
@@ -206,10 +203,8 @@ Describe 'Least privilege, policy and audit on <Engine>' -ForEach $script:Engine
     }
 
     It '-Privileged cannot run unconfirmed in a session that cannot ask, and creates nothing' {
-        $ps = [powershell]::Create()
+        $ps = New-CapsuleShell @{ Utility = 'uptime'; Container = $script:Target; EngineUri = $Uri; Privileged = $true }
         try {
-            $null = $ps.AddCommand('Import-Module').AddArgument($env:RUNESCAPE_MODULE).AddStatement().
-                AddCommand('Invoke-Capsule').AddParameter('Utility', 'uptime').AddParameter('Container', $script:Target).AddParameter('EngineUri', $Uri).AddParameter('Privileged')
             $ps.Invoke() | Should -BeNullOrEmpty
             $err = $ps.Streams.Error[0]
             $err.FullyQualifiedErrorId | Should -BeLike 'PrivilegedNotConfirmed,*'

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace RunEscape.Security;
@@ -65,11 +64,10 @@ public static partial class SecretRedaction
 
         var separator = text.Contains('\0', StringComparison.Ordinal) ? '\0' : '\n';
         var entries = text.Split(separator);
-        var sb = new StringBuilder(text.Length);
+        var kept = new List<string>(entries.Length);
         var masking = false;
-        for (var i = 0; i < entries.Length; i++)
+        foreach (var entry in entries)
         {
-            var entry = entries[i];
             // In NUL-separated environ every entry is a variable, whatever its name; in
             // newline-separated text a line starts a variable when it begins with NAME=.
             var eq = entry.IndexOf('=', StringComparison.Ordinal);
@@ -79,53 +77,34 @@ public static partial class SecretRedaction
                 // newline-separated output): it is dropped when that value was masked.
                 if (!masking || entry.Length == 0)
                 {
-                    AppendSeparated(sb, i, separator, entry);
+                    kept.Add(entry);
                 }
 
                 continue;
             }
 
-            if (i > 0)
-            {
-                sb.Append(separator);
-            }
-
             var name = entry[..eq];
             var value = entry[(eq + 1)..].TrimEnd('\r');
-            if (value.Length > 0 && (IsSecretName(name) || IsSecretValue(value)))
+            masking = value.Length > 0 && (IsSecretName(name) || IsSecretValue(value));
+            if (masking)
             {
                 names.Add(name);
-                sb.Append(name).Append('=').Append(Mask);
-                masking = separator == '\n';
+                kept.Add(name + "=" + Mask);
             }
             else
             {
-                sb.Append(entry);
-                masking = false;
+                kept.Add(entry);
             }
+
+            masking &= separator == '\n';
         }
 
-        return sb.ToString();
-    }
-
-    private static void AppendSeparated(StringBuilder sb, int index, char separator, string entry)
-    {
-        if (index > 0)
-        {
-            sb.Append(separator);
-        }
-
-        sb.Append(entry);
+        return string.Join(separator, kept);
     }
 
     private static bool IsName(ReadOnlySpan<char> name)
     {
         // Any run of non-blank characters: env(1) prints names a shell would not accept too.
-        if (name.Length == 0)
-        {
-            return false;
-        }
-
         foreach (var c in name)
         {
             if (char.IsWhiteSpace(c))
