@@ -80,8 +80,10 @@ internal sealed class CapsuleEmitter
 
         if (result.OutputTruncated)
         {
-            // The capsule was stopped here, so its exit code (SIGTERM's 143) says nothing of the utility.
-            output.Warning($"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the capsule was stopped. The last line may be incomplete.");
+            // A local capsule was stopped here, so its exit code (SIGTERM's 143) says nothing of the
+            // utility; a pod's capsule had ended before its log was read, and only the read stopped.
+            var stopped = result.Engine == "kubernetes" ? string.Empty : "; the capsule was stopped";
+            output.Warning($"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off{stopped}. The last line may be incomplete.");
         }
 
         if (result.RedactedNames.Count > 0)

@@ -89,7 +89,7 @@ internal static class RecordOutput
     internal static ErrorRecord ParserError(string utility, ParseIssue issue) =>
         new(new FormatException($"{utility} output, {issue}"), "ParserError", ErrorCategory.ParserError, issue.Line)
         {
-            ErrorDetails = new ErrorDetails($"Line {issue.LineNumber} of the {utility} output could not be read: {issue.Message}.")
+            ErrorDetails = new ErrorDetails($"Line {issue.LineNumber} of the {utility} output could not be read: {ParseIssue.Clip(issue.Message)}.")
             {
                 RecommendedAction = "The other lines were read; run with -Raw to see the output as text.",
             },

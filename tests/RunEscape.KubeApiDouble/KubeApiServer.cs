@@ -833,9 +833,23 @@ public sealed class KubeApiServer : IAsyncDisposable
 
         using var stream = await _docker.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, ctx.RequestAborted).ConfigureAwait(false);
         var (stdout, stderr) = await stream.ReadOutputToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
+        var body = Encoding.UTF8.GetBytes(stdout + stderr);
+        var limit = ctx.Request.Query["limitBytes"].ToString();
+        if (limit.Length > 0)
+        {
+            // limitBytes: a positive integer, else 422 (the API server's validation); the body stops there.
+            if (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out var limitBytes) || limitBytes < 1)
+            {
+                await Status(ctx, 422, "Invalid", $"PodLogOptions \"{entry.Pod.Metadata.Name}\" is invalid: limitBytes: Invalid value: {limit}: must be greater than 0").ConfigureAwait(false);
+                return;
+            }
+
+            body = body.AsSpan(0, Math.Min(body.Length, limitBytes)).ToArray();
+        }
+
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "text/plain";
-        await ctx.Response.WriteAsync(stdout + stderr, ctx.RequestAborted).ConfigureAwait(false);
+        await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>Exec over WebSocket, channel protocol v4/v5: channel 1 stdout, 2 stderr, 3 the Status JSON.</summary>

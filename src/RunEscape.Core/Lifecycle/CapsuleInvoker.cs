@@ -136,9 +136,13 @@ public sealed class CapsuleInvoker
         var timings = new CapsuleTimings();
         var utility = _catalog.Get(request.Utility);
         var timeout = request.Timeout ?? TimeSpan.FromSeconds(utility.TimeoutSec);
-        if (request.MaxOutputBytes <= 0)
+        if (request.MaxOutputBytes is <= 0 or > CapsuleRequest.MaxOutputBytesLimit)
         {
-            throw new CapsuleException(CapsuleErrorKind.InvalidArgument, "The output cap must be positive.", request.MaxOutputBytes, "Pass -MaxOutputBytes 1 or more.");
+            throw new CapsuleException(
+                CapsuleErrorKind.InvalidArgument,
+                $"The output cap must be between 1 and {CapsuleRequest.MaxOutputBytesLimit} bytes (512 MiB).",
+                request.MaxOutputBytes,
+                "Pass -MaxOutputBytes between 1024 and 536870912.");
         }
 
         if (timeout <= TimeSpan.Zero)

@@ -16,6 +16,12 @@ public sealed class CapsuleRequest
     /// <summary>Default cap on a capsule's standard output (and, separately, its standard error).</summary>
     public const long DefaultMaxOutputBytes = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// The largest cap: the output is held in memory as one string (UTF-16, up to 2 bytes a byte
+    /// read), and a .NET string holds under 2^30 characters.
+    /// </summary>
+    public const long MaxOutputBytesLimit = 512L * 1024 * 1024;
+
     /// <summary>Cap on the bytes read from the utility's output; beyond it the output is truncated and the capsule stopped.</summary>
     public long MaxOutputBytes { get; init; } = DefaultMaxOutputBytes;
 

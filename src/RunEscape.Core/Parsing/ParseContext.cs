@@ -17,7 +17,14 @@ public sealed class ParseIssue
 
     public string Message { get; }
 
-    public override string ToString() => $"line {LineNumber}: {Message}: {Line}";
+    public override string ToString() => $"line {LineNumber}: {Clip(Message)}: {Clip(Line)}";
+
+    /// <summary>
+    /// A line quoted in a message, cut to <paramref name="max"/> characters: an error about
+    /// binary garbage or a 100 KB line should stay readable (the whole line is in <see cref="Line"/>).
+    /// </summary>
+    public static string Clip(string text, int max = 200) =>
+        text.Length <= max ? text : string.Concat(text.AsSpan(0, max), $"… ({text.Length} characters)");
 }
 
 /// <summary>Collects what a parser could not read; the caller decides how to report it.</summary>

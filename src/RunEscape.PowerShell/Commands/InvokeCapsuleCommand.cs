@@ -98,7 +98,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
 
     /// <summary>Cap on the bytes read from the utility's standard output (and, apart, its standard error); beyond it the output is cut off and the capsule stopped.</summary>
     [Parameter]
-    [ValidateRange(1024L, long.MaxValue)]
+    [ValidateRange(1024L, CapsuleRequest.MaxOutputBytesLimit)]
     public long MaxOutputBytes { get; set; } = CapsuleRequest.DefaultMaxOutputBytes;
 
     /// <summary>User catalog files merged over the built-in catalog (after $env:RUNESCAPE_CATALOG_PATH).</summary>

@@ -400,6 +400,29 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
     }
 
     [Fact]
+    public async Task A_pod_log_past_the_output_cap_is_cut_at_the_cap_and_asked_for_with_limitBytes()
+    {
+        // 3 MiB of NUL bytes from BusyBox's head, read with a 1 MiB cap.
+        const string Json = """
+            {"schemaVersion":"1.0","utilities":[{"name":"flood","image":"runescape/capsule-busybox:{version}",
+             "command":["head","-c","3145728","/dev/zero"],"parser":"lines","namespaces":["pid"],"timeoutSec":60}]}
+            """;
+        var catalog = CapsuleCatalog.Create(CapsuleCatalog.Parse(Json, "flood.json"));
+        using var runtime = Runtime();
+        var invoker = new CapsuleInvoker(runtime, catalog, RunEscape.Security.CapsulePolicy.Open);
+        Server.ClearRequests();
+
+        var result = await invoker.InvokeAsync(
+            new CapsuleRequest { Utility = "flood", Target = KubeDoubleFixture.Pod, Raw = true, MaxOutputBytes = 1024 * 1024 }, CancellationToken.None);
+
+        Assert.True(result.OutputTruncated);
+        Assert.Equal(1024 * 1024, result.StandardOutput.Length);
+        Assert.Equal(0, result.ExitCode);
+        var log = Assert.Single(Server.Requests, r => r.Resource == "pods/log");
+        Assert.Contains("limitBytes=1048577", log.Query, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_fan_out_across_pods_tags_each_result_and_a_missing_pod_does_not_stop_the_others()
     {
         var pods = new[] { "fan-a", "fan-b" };

@@ -139,6 +139,20 @@ public class ParserContractTests
         Assert.StartsWith("\u0001garbage", issue.Line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_issue_about_a_huge_line_quotes_it_cut_short_and_keeps_it_whole()
+    {
+        // A table of binary garbage: a 100,000-character header and a row that does not fit it.
+        var header = string.Join(" ", Enumerable.Range(0, 20_000).Select(i => "c" + i));
+        var context = new ParseContext();
+        _ = ParserRegistry.Get("table").Parse(header + "\n" + new string('\uFFFD', 100_000) + " x\n", context).ToList();
+
+        var issue = Assert.Single(context.Issues);
+        Assert.Equal(100_002, issue.Line.Length);
+        Assert.True(issue.ToString().Length < 600, $"the issue's text is {issue.ToString().Length} characters");
+        Assert.Contains("(100002 characters)", issue.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(ParserNames))]
     public void Parser_refuses_an_unknown_variant(string name)

@@ -258,15 +258,25 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
             terminated = true;
 
             sw.Restart();
-            string log;
-            using (var stream = await Call(() => _client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: name, cancellationToken: cancellationToken), "get", "pods/log", ns, cancellationToken).ConfigureAwait(false))
-            using (var reader = new StreamReader(stream, Encoding.UTF8))
+            // The API server stops at limitBytes (roughly, as documented); the client's own cap is exact.
+            var log = new BoundedText(launch.MaxOutputBytes);
+            var limitBytes = (int)Math.Min(launch.MaxOutputBytes + 1, int.MaxValue);
+            using (var stream = await Call(() => _client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: name, limitBytes: limitBytes, cancellationToken: cancellationToken), "get", "pods/log", ns, cancellationToken).ConfigureAwait(false))
             {
-                log = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = new byte[81920];
+                int read;
+                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0 && log.Append(buffer.AsSpan(0, read)))
+                {
+                }
             }
 
             timings.Collect = sw.Elapsed;
-            return new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log, string.Empty, JoinedNamespaces) { CapsuleName = name, ImageDigest = ImageDigestOf(imageId) };
+            return new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log.Decode(), string.Empty, JoinedNamespaces)
+            {
+                CapsuleName = name,
+                ImageDigest = ImageDigestOf(imageId),
+                Truncated = log.Truncated,
+            };
         }
         finally
         {
