@@ -32,7 +32,8 @@ param(
     [string] $Configuration = 'Release',
 
     # Engines to build capsule images on and to test against. Default: every engine that runs here.
-    [ValidateSet('docker', 'podman')]
+    # 'docker,podman' as one argument (pwsh -File passes it so) counts as both.
+    [ValidatePattern('^(docker|podman)(,(docker|podman))*$')]
     [string[]] $Engine,
 
     # Demo: leave the sample target running afterwards.
@@ -59,6 +60,7 @@ param(
 
     [switch] $Strict
 )
+$Engine = @($Engine | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
@@ -455,7 +457,7 @@ Import-Module '$(Join-Path $ModuleOut 'RunEscape.psd1')'
 }
 
 function Invoke-FanOutBenchmark {
-    # Issue 6: one utility (ps) across $TargetCount idle targets, four ways, in the same run —
+    # One utility (ps) across $TargetCount idle targets, four ways, in the same run —
     # Invoke-Capsule -ThrottleLimit 1 and 10 in a warm module (child pwsh), and the same capsule
     # image and argv as '<engine> run --rm --pid container:<t> --network container:<t>' CLI calls,
     # one at a time and 10 at a time (xargs -P). Each way is warmed up once (on the first 10
