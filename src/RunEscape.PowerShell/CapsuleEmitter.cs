@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using RunEscape.Catalog;
 using RunEscape.Lifecycle;
+using RunEscape.Parsing;
 
 namespace RunEscape.PowerShell;
 
@@ -22,6 +23,12 @@ internal sealed class CapsuleEmitter
     internal string Utility { get; }
 
     internal bool Raw { get; init; }
+
+    /// <summary>Standard error lines written as warnings at the most; the rest are counted in one more.</summary>
+    internal const int MaxStandardErrorWarnings = 20;
+
+    /// <summary>Characters of standard error quoted in an error message at the most.</summary>
+    internal const int MaxQuotedStandardError = 2000;
 
     internal bool PassThru { get; init; }
 
@@ -95,7 +102,7 @@ internal sealed class CapsuleEmitter
         {
             // Some utilities exit 0 after rejecting their arguments (procps-ng top does): nothing on
             // stdout and a complaint on stderr is a failure whatever the exit code says.
-            var complaint = $"The '{result.Utility}' capsule on '{result.Target}' printed nothing and reported: {result.StandardError.Trim()}";
+            var complaint = $"The '{result.Utility}' capsule on '{result.Target}' printed nothing and reported: {ParseIssue.Clip(result.StandardError.Trim(), MaxQuotedStandardError)}";
             output.Error(new ErrorRecord(new InvalidOperationException(complaint), "UtilityFailed", ErrorCategory.InvalidResult, result.Target)
             {
                 ErrorDetails = new ErrorDetails(complaint) { RecommendedAction = "Check -ArgumentList against the utility's usage." },
@@ -113,7 +120,7 @@ internal sealed class CapsuleEmitter
             var message = $"The '{result.Utility}' capsule on '{result.Target}' exited with code {result.ExitCode}.";
             if (!string.IsNullOrWhiteSpace(result.StandardError))
             {
-                message += " " + result.StandardError.Trim();
+                message += " " + ParseIssue.Clip(result.StandardError.Trim(), MaxQuotedStandardError);
             }
 
             output.Error(new ErrorRecord(new InvalidOperationException(message), "UtilityFailed", ErrorCategory.InvalidResult, result.Target)
@@ -123,9 +130,26 @@ internal sealed class CapsuleEmitter
         }
         else
         {
+            // A utility that floods stderr (or is stopped mid-flood) must not become millions of
+            // warnings: the first lines are warnings, the rest are counted; -PassThru has them all.
+            var shown = 0;
+            var more = 0;
             foreach (var line in SplitLines(result.StandardError))
             {
-                output.Warning($"{result.Target}: {line}");
+                if (shown < MaxStandardErrorWarnings)
+                {
+                    output.Warning($"{result.Target}: {ParseIssue.Clip(line)}");
+                    shown++;
+                }
+                else
+                {
+                    more++;
+                }
+            }
+
+            if (more > 0)
+            {
+                output.Warning($"{result.Target}: {more} more lines on the {result.Utility} standard error; -PassThru returns the whole StandardError.");
             }
         }
 

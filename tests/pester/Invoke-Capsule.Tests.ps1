@@ -94,6 +94,22 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
         Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
     }
 
+    It 'a stderr flood is 20 warnings and a count, and a failing utility quotes its stderr cut short' {
+        $image = "runescape/capsule-busybox:$script:Version"
+        Register-CapsuleUtility -Name pester-errflood-$Engine -Image $image -Command awk, 'BEGIN{for(i=0;i<500;i++) print "line " i > "/dev/stderr"; print "ok"}' -Parser lines -Namespace pid
+        Register-CapsuleUtility -Name pester-errfail-$Engine -Image $image -Command awk, 'BEGIN{s="x"; for(i=0;i<14;i++) s=s s; print s > "/dev/stderr"; exit 1}' -Parser lines -Namespace pid
+        $null = Invoke-Capsule -Utility pester-errflood-$Engine -Container $script:Target -EngineUri $Uri -WarningVariable warn -WarningAction SilentlyContinue
+        $warn.Count | Should -Be 21
+        $warn[0].Message | Should -BeLike '*: line 0'
+        $warn[20].Message | Should -Match '480 more lines'
+        $null = Invoke-Capsule -Utility pester-errfail-$Engine -Container $script:Target -EngineUri $Uri -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'UtilityFailed*'
+        $err[0].Exception.Message.Length | Should -BeLessThan 2200
+        $err[0].Exception.Message | Should -Match '\(16384 characters\)'
+        Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+    }
+
     It 'output beyond -MaxOutputBytes is cut off with a warning, the capsule stopped and removed' {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $result = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '-d', '0.1', '-n', '100000' -MaxOutputBytes 4096 -TimeoutSec 60 -PassThru -WarningVariable warn -WarningAction SilentlyContinue

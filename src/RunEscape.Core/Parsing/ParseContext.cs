@@ -23,8 +23,17 @@ public sealed class ParseIssue
     /// A line quoted in a message, cut to <paramref name="max"/> characters: an error about
     /// binary garbage or a 100 KB line should stay readable (the whole line is in <see cref="Line"/>).
     /// </summary>
-    public static string Clip(string text, int max = 200) =>
-        text.Length <= max ? text : string.Concat(text.AsSpan(0, max), $"… ({text.Length} characters)");
+    public static string Clip(string text, int max = 200)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+
+        // Never cut between the two halves of a surrogate pair.
+        var keep = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
+        return string.Concat(text.AsSpan(0, keep), $"… ({text.Length} characters)");
+    }
 }
 
 /// <summary>Collects what a parser could not read; the caller decides how to report it.</summary>

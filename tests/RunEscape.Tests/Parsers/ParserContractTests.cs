@@ -153,6 +153,15 @@ public class ParserContractTests
         Assert.Contains("(100002 characters)", issue.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Clipping_never_splits_a_surrogate_pair()
+    {
+        var line = new string('a', 199) + "😀" + new string('b', 300);
+        var clipped = ParseIssue.Clip(line);
+        Assert.StartsWith(new string('a', 199) + "…", clipped, StringComparison.Ordinal);
+        Assert.Equal(line, ParseIssue.Clip(line, line.Length));
+    }
+
     [Theory]
     [MemberData(nameof(ParserNames))]
     public void Parser_refuses_an_unknown_variant(string name)
