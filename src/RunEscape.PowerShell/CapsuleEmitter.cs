@@ -27,12 +27,17 @@ internal sealed class CapsuleEmitter
     /// <summary>Standard error lines written as warnings at the most; the rest are counted in one more.</summary>
     internal const int MaxStandardErrorWarnings = 20;
 
+    /// <summary>Lines the parser could not read written as ParserError errors at the most; the rest are counted in a warning.</summary>
+    internal const int MaxParserErrors = 20;
+
     /// <summary>Characters of standard error quoted in an error message at the most.</summary>
     internal const int MaxQuotedStandardError = 2000;
 
     internal bool PassThru { get; init; }
 
     internal long MaxOutputBytes { get; init; }
+
+    internal long MaxOutputLines { get; init; }
 
     /// <summary>Scriptblock parsers run in the caller's runspace: only on the pipeline thread.</summary>
     internal bool CanRunScripts { get; init; } = true;
@@ -87,10 +92,10 @@ internal sealed class CapsuleEmitter
 
         if (result.OutputTruncated)
         {
-            // A local capsule was stopped here, so its exit code (SIGTERM's 143) says nothing of the
-            // utility; a pod's capsule had ended before its log was read, and only the read stopped.
-            var stopped = result.Engine == "kubernetes" ? string.Empty : "; the capsule was stopped";
-            output.Warning($"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off{stopped}. The last line may be incomplete.");
+            // The capsule was stopped at the cap, so its exit code (143, 137) says nothing of the utility.
+            output.Warning(result.OutputTruncatedBy == OutputLimit.Lines
+                ? $"{result.Target}: the {result.Utility} output reached -MaxOutputLines ({MaxOutputLines} lines) and was cut off; the capsule was stopped."
+                : $"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the capsule was stopped. The last line may be incomplete.");
         }
 
         if (result.RedactedNames.Count > 0)
@@ -169,9 +174,16 @@ internal sealed class CapsuleEmitter
             return;
         }
 
-        foreach (var issue in result.ParseIssues)
+        // Output no parser reads (binary garbage, the wrong -Variant) must not become a million
+        // errors either: the first are errors, the rest are counted; -PassThru has them all.
+        foreach (var issue in result.ParseIssues.Take(MaxParserErrors))
         {
             output.Error(RecordOutput.ParserError(result.Utility, issue));
+        }
+
+        if (result.ParseIssues.Count > MaxParserErrors)
+        {
+            output.Warning($"{result.Target}: {result.ParseIssues.Count - MaxParserErrors} more lines of the {result.Utility} output could not be parsed; -PassThru returns them all in ParseIssues.");
         }
 
         var utility = _catalog.Get(result.Utility);
@@ -203,20 +215,25 @@ internal sealed class CapsuleEmitter
         }
     }
 
-    /// <summary>The text's lines, blank ones included; the newline that ends the text adds no line.</summary>
+    /// <summary>
+    /// The text's lines, blank ones included; the newline that ends the text adds no line. Lazy:
+    /// a line is cut from the text only when it is written, so -Raw holds no second copy of it.
+    /// </summary>
     internal static IEnumerable<string> SplitLines(string text)
     {
-        if (text.Length == 0)
+        var at = 0;
+        while (at < text.Length)
         {
-            return Array.Empty<string>();
-        }
+            var lf = text.IndexOf('\n', at);
+            var end = lf < 0 ? text.Length : lf;
+            var length = end - at;
+            while (length > 0 && text[at + length - 1] == '\r')
+            {
+                length--;
+            }
 
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-        if (lines[^1].Length == 0)
-        {
-            lines.RemoveAt(lines.Count - 1);
+            yield return text.Substring(at, length);
+            at = end + 1;
         }
-
-        return lines;
     }
 }

@@ -817,7 +817,10 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The container's log: stdout and stderr as the engine kept them, stdout first (the double does not interleave).</summary>
+    /// <summary>
+    /// The container's log: stdout and stderr in the order the engine's log stream gives them,
+    /// streamed as read (with follow=true, until the container ends), cut at limitBytes.
+    /// </summary>
     private async Task LogAsync(HttpContext ctx, PodEntry entry)
     {
         var container = ctx.Request.Query["container"].ToString();
@@ -831,9 +834,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
-        using var stream = await _docker.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, ctx.RequestAborted).ConfigureAwait(false);
-        var (stdout, stderr) = await stream.ReadOutputToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
-        var body = Encoding.UTF8.GetBytes(stdout + stderr);
+        var remaining = long.MaxValue;
         var limit = ctx.Request.Query["limitBytes"].ToString();
         if (limit.Length > 0)
         {
@@ -844,12 +845,35 @@ public sealed class KubeApiServer : IAsyncDisposable
                 return;
             }
 
-            body = body.AsSpan(0, Math.Min(body.Length, limitBytes)).ToArray();
+            remaining = limitBytes;
         }
 
+        var follow = ctx.Request.Query["follow"].ToString();
+        if (follow.Length > 0 && !bool.TryParse(follow, out _))
+        {
+            await Status(ctx, 400, "BadRequest", $"strconv.ParseBool: parsing \"{follow}\": invalid syntax").ConfigureAwait(false);
+            return;
+        }
+
+        var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = string.Equals(follow, "true", StringComparison.OrdinalIgnoreCase) };
+        using var stream = await _docker.Containers.GetContainerLogsAsync(id, parameters, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "text/plain";
-        await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted).ConfigureAwait(false);
+        await ctx.Response.StartAsync(ctx.RequestAborted).ConfigureAwait(false);
+        var buffer = new byte[81920];
+        while (remaining > 0)
+        {
+            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ctx.RequestAborted).ConfigureAwait(false);
+            if (read.EOF)
+            {
+                break;
+            }
+
+            var n = (int)Math.Min(read.Count, remaining);
+            await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n), ctx.RequestAborted).ConfigureAwait(false);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+            remaining -= n;
+        }
     }
 
     /// <summary>Exec over WebSocket, channel protocol v4/v5: channel 1 stdout, 2 stderr, 3 the Status JSON.</summary>

@@ -151,15 +151,22 @@ Describe 'Faults on <Engine>' -ForEach $script:Engines {
 
     Context 'hostile output (a client process of its own, so its memory is measured alone)' {
         BeforeAll {
-            $json = & $script:Pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Faults/Invoke-Output.ps1') `
-                -Module $env:RUNESCAPE_MODULE -EngineUri $Uri -Target $script:Target -Image "runescape/capsule-busybox:$script:Version"
+            # A process per case whose memory is asserted (the others share one): a case is charged
+            # from the same warmed-up start, not from what an earlier case left behind.
             $script:Cases = @{}
-            foreach ($line in $json) { if ($line -like '{*') { $c = $line | ConvertFrom-Json; $script:Cases[$c.Case] = $c } }
+            foreach ($group in @('flood'), @('garbage'), @('short-lines'), @('short-lines-passthru'), @('endless', 'garbage-parsed', 'silent')) {
+                $json = & $script:Pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Faults/Invoke-Output.ps1') `
+                    -Module $env:RUNESCAPE_MODULE -EngineUri $Uri -Target $script:Target -Image "runescape/capsule-busybox:$script:Version" -Case ($group -join ',')
+                foreach ($line in $json) { if ($line -like '{*') { $c = $line | ConvertFrom-Json; $script:Cases[$c.Case] = $c } }
+            }
             # The default cap is 32 MiB per stream. The output is kept as the bytes read (32 MiB) and
             # decoded once into the final string (64 MiB of UTF-16): 3 x the cap at the end. The
             # bound, 5 x the cap (160 MiB) above the warmed-up process, leaves room for GC timing;
-            # without the cap the 200 MiB case alone would need 600 MiB. Measured here: 98-120 MiB
-            # (text built in a StringBuilder and copied out, as before, measured 130-193 MiB).
+            # without the cap the 200 MiB case alone would need 600 MiB. Measured here, a process per
+            # case: flood 95-98 MiB, garbage 93-94 MiB (text built in a StringBuilder and copied out,
+            # as before, measured 130-193 MiB). The line cap bounds records the same way: 500,000
+            # records of `yes` streamed down the pipeline 142-145 MiB, held by -PassThru 66 MiB
+            # (without the line cap: 16.7 million records, 4 GB).
             $script:MemoryBound = 5 * 32MB
         }
 
@@ -201,6 +208,22 @@ Describe 'Faults on <Engine>' -ForEach $script:Engines {
             ($c.Warnings -join ' ') | Should -Match 'reached -MaxOutputBytes'
             ($c.HighWaterMark - $c.BaselineWorkingSet) | Should -BeLessThan $script:MemoryBound
             $c.Seconds | Should -BeLessThan 60
+        }
+
+        It 'endless 2-byte lines through a parser: cut at -MaxOutputLines (500,000 records), memory bounded' {
+            # Without a line cap the 32 MiB byte cap alone let `yes` become 16.7 million records (4 GB).
+            foreach ($name in 'short-lines', 'short-lines-passthru') {
+                $c = $script:Cases[$name]
+                $c | Should -Not -BeNullOrEmpty -Because $name
+                $c.Thrown | Should -BeNullOrEmpty
+                ($c.Warnings -join ' ') | Should -Match 'reached -MaxOutputLines \(500000 lines\)'
+                ($c.HighWaterMark - $c.BaselineWorkingSet) | Should -BeLessThan $script:MemoryBound -Because "$name peaked $([math]::Round(($c.HighWaterMark - $c.BaselineWorkingSet) / 1MB)) MiB above its baseline"
+                $c.Seconds | Should -BeLessThan 60
+            }
+            $script:Cases['short-lines'].Records | Should -Be 500000
+            $script:Cases['short-lines-passthru'].Truncated | Should -BeTrue
+            $script:Cases['short-lines-passthru'].StdoutBytes | Should -Be 1000000
+            Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
         }
 
         It 'binary garbage through a parser: records or parser errors, never an exception' {

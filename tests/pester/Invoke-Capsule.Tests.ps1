@@ -120,6 +120,31 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
         Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
     }
 
+    It 'short lines stop at -MaxOutputLines: that many records, a warning naming the cap, the capsule stopped and removed' {
+        Register-CapsuleUtility -Name pester-yes-$Engine -Image "runescape/capsule-busybox:$script:Version" -Command yes -Parser lines -Namespace pid -TimeoutSec 60
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $count = Invoke-Capsule -Utility pester-yes-$Engine -Container $script:Target -EngineUri $Uri -MaxOutputLines 5000 -WarningVariable warn -WarningAction SilentlyContinue | Measure-Object | ForEach-Object Count
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 30
+        $count | Should -Be 5000
+        $warn.Count | Should -Be 1
+        $warn[0].Message | Should -Match 'reached -MaxOutputLines \(5000 lines\).*capsule was stopped'
+        $result = Invoke-Capsule -Utility pester-yes-$Engine -Container $script:Target -EngineUri $Uri -MaxOutputLines 3 -PassThru -WarningAction SilentlyContinue
+        $result.OutputTruncatedBy | Should -Be 'Lines'
+        $result.StandardOutput | Should -BeExactly "y`ny`ny`n"
+        $result.Items.Count | Should -Be 3
+        Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
+    }
+
+    It 'lines no parser reads are 20 ParserError errors and a warning counting the rest' {
+        Register-CapsuleUtility -Name pester-badkv-$Engine -Image "runescape/capsule-busybox:$script:Version" -Command seq, 1, 300 -Parser keyvalue -Namespace pid
+        $null = Invoke-Capsule -Utility pester-badkv-$Engine -Container $script:Target -EngineUri $Uri -ErrorVariable err -ErrorAction SilentlyContinue -WarningVariable warn -WarningAction SilentlyContinue
+        $err.Count | Should -Be 20
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ParserError*'
+        $warn.Count | Should -Be 1
+        $warn[0].Message | Should -Match '280 more lines .* could not be parsed'
+        (Invoke-Capsule -Utility pester-badkv-$Engine -Container $script:Target -EngineUri $Uri -PassThru -ErrorAction SilentlyContinue -WarningAction SilentlyContinue).ParseIssues.Count | Should -Be 300
+    }
+
     Context 'bad input' {
         It 'unknown utility: ObjectNotFound, terminating, nothing created' {
             { Invoke-Capsule -Utility no-such-tool -Container $script:Target -EngineUri $Uri } | Should -Throw -ErrorId 'UtilityNotFound,RunEscape.PowerShell.Commands.InvokeCapsuleCommand'

@@ -145,6 +145,15 @@ public sealed class CapsuleInvoker
                 "Pass -MaxOutputBytes between 1024 and 536870912.");
         }
 
+        if (request.MaxOutputLines is <= 0 or > CapsuleRequest.MaxOutputLinesLimit)
+        {
+            throw new CapsuleException(
+                CapsuleErrorKind.InvalidArgument,
+                $"The line cap must be between 1 and {CapsuleRequest.MaxOutputLinesLimit} lines.",
+                request.MaxOutputLines,
+                "Pass -MaxOutputLines between 1 and 100000000.");
+        }
+
         if (timeout <= TimeSpan.Zero)
         {
             throw new CapsuleException(CapsuleErrorKind.InvalidArgument, "The timeout must be positive.", timeout, "Pass -TimeoutSec 1 or more.");
@@ -235,6 +244,7 @@ public sealed class CapsuleInvoker
                 User = CapsuleUser(target),
                 Deadline = deadline,
                 MaxOutputBytes = request.MaxOutputBytes,
+                MaxOutputLines = request.MaxOutputLines,
                 PullIfMissing = image != utility.Image,
             };
 
@@ -265,7 +275,8 @@ public sealed class CapsuleInvoker
             if (!request.Raw && utility.Parser != Parsers.GenericParsers.ScriptBlock)
             {
                 var parser = ParserRegistry.Get(utility.Parser);
-                var list = parser.Parse(stdout, context).ToList();
+                var parsed = parser.Parse(stdout, context);
+                var list = parsed as List<CapsuleRecord> ?? parsed.ToList();
                 if (utility.LastFrameOnly)
                 {
                     // Frames start with their secondary record (top's summary): keep the last frame.
@@ -286,8 +297,17 @@ public sealed class CapsuleInvoker
                 }
 
                 records = list;
-                items = list.Where(r => parser.Info.PrimaryRecordType.IsInstanceOfType(r)).ToList();
-                summary = list.Where(r => !parser.Info.PrimaryRecordType.IsInstanceOfType(r)).ToList();
+                var primary = parser.Info.PrimaryRecordType;
+                if (list.TrueForAll(primary.IsInstanceOfType))
+                {
+                    // The usual case (one record type): no copies of a list that may hold -MaxOutputLines records.
+                    items = list;
+                }
+                else
+                {
+                    items = list.Where(primary.IsInstanceOfType).ToList();
+                    summary = list.Where(r => !primary.IsInstanceOfType(r)).ToList();
+                }
             }
 
             timings.Parse = sw.Elapsed;
@@ -317,6 +337,7 @@ public sealed class CapsuleInvoker
                 Deadline = deadline,
                 Timings = timings,
                 OutputTruncated = output.Truncated,
+                OutputTruncatedBy = output.TruncatedBy,
                 CleanupFailure = output.CleanupFailure,
             };
         }

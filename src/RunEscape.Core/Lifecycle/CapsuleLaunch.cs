@@ -50,4 +50,7 @@ public sealed class CapsuleLaunch
 
     /// <summary>Standard output and error are read up to this many bytes each; the rest is cut off and the capsule stopped.</summary>
     public long MaxOutputBytes { get; init; } = CapsuleRequest.DefaultMaxOutputBytes;
+
+    /// <summary>Standard output is read up to this many lines; the rest is cut off and the capsule stopped.</summary>
+    public long MaxOutputLines { get; init; } = CapsuleRequest.DefaultMaxOutputLines;
 }

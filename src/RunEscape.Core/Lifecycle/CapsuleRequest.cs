@@ -25,6 +25,20 @@ public sealed class CapsuleRequest
     /// <summary>Cap on the bytes read from the utility's output; beyond it the output is truncated and the capsule stopped.</summary>
     public long MaxOutputBytes { get; init; } = DefaultMaxOutputBytes;
 
+    /// <summary>
+    /// Default cap on the lines of a capsule's standard output. Each line may become a record, and
+    /// a record costs some 150-300 bytes however short its line: 500,000 records stay near 100 MiB,
+    /// while `yes` within the 32 MiB byte cap alone made 16.7 million (4 GB). Long-line output (ps,
+    /// top, ss: 80-150 bytes a line) reaches the byte cap first.
+    /// </summary>
+    public const long DefaultMaxOutputLines = 500_000;
+
+    /// <summary>The largest line cap.</summary>
+    public const long MaxOutputLinesLimit = 100_000_000;
+
+    /// <summary>Cap on the lines read from the utility's standard output; beyond it the output is truncated and the capsule stopped.</summary>
+    public long MaxOutputLines { get; init; } = DefaultMaxOutputLines;
+
     /// <summary>Skip parsing; the result carries the raw output only.</summary>
     public bool Raw { get; init; }
 

@@ -60,8 +60,11 @@ public sealed class CapsuleResult
     /// <summary>Why the capsule could not be removed; null when it was removed.</summary>
     public string? CleanupFailure { get; init; }
 
-    /// <summary>The output reached the cap (-MaxOutputBytes) and was cut off.</summary>
+    /// <summary>The output reached a cap (-MaxOutputBytes or -MaxOutputLines) and was cut off.</summary>
     public bool OutputTruncated { get; init; }
+
+    /// <summary>Which cap cut the output off: Bytes, Lines, or None.</summary>
+    public OutputLimit OutputTruncatedBy { get; init; }
 
     public bool Succeeded => ExitCode == 0 && !OutputTruncated;
 }

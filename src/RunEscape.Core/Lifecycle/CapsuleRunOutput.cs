@@ -24,10 +24,13 @@ public sealed class CapsuleRunOutput
     public string? CleanupFailure { get; private init; }
 
     internal CapsuleRunOutput WithCleanupFailure(string failure) =>
-        new(CapsuleId, ExitCode, StandardOutput, StandardError, SharedNamespaces) { Truncated = Truncated, CleanupFailure = failure, CapsuleName = CapsuleName, ImageDigest = ImageDigest };
+        new(CapsuleId, ExitCode, StandardOutput, StandardError, SharedNamespaces) { TruncatedBy = TruncatedBy, CleanupFailure = failure, CapsuleName = CapsuleName, ImageDigest = ImageDigest };
 
-    /// <summary>The output reached the cap and was cut off; the capsule was stopped.</summary>
-    public bool Truncated { get; init; }
+    /// <summary>The output reached a cap and was cut off; the capsule was stopped.</summary>
+    public bool Truncated => TruncatedBy != OutputLimit.None;
+
+    /// <summary>Which cap cut the output off (None: the whole output was read).</summary>
+    public OutputLimit TruncatedBy { get; init; }
 
     /// <summary>The namespaces the capsule really joined (IPC is skipped when the target's is private).</summary>
     public IReadOnlyList<string> SharedNamespaces { get; }

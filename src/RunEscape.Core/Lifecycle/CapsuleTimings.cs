@@ -21,6 +21,9 @@ public sealed class CapsuleTimings
 
     public TimeSpan Total { get; set; }
 
+    /// <summary>When the runtime saw the capsule end (a Stopwatch timestamp), where reading its output overlaps its run.</summary>
+    internal long? TerminatedAt { get; set; }
+
     /// <summary>Runs <paramref name="action"/> and stores its elapsed time through <paramref name="store"/>, even when it throws.</summary>
     public static async Task<T> MeasureAsync<T>(Func<Task<T>> action, Action<TimeSpan> store)
     {

@@ -215,15 +215,28 @@ public static class GenericParsers
                 return records;
             }
 
-            var lines = TextLines.Enumerate(text.EndsWith('\n') ? text[..^1] : text).ToList();
-            foreach (var (number, line) in lines)
+            // The line feed that ends the text adds no line. Walked in place: no copy of the text
+            // and no list of lines beside the records (output may be -MaxOutputLines lines).
+            var length = text.EndsWith('\n') ? text.Length - 1 : text.Length;
+            var number = 0L;
+            var start = 0;
+            while (start < length)
             {
+                var end = text.IndexOf('\n', start, length - start);
+                if (end < 0)
+                {
+                    end = length;
+                }
+
+                var lineEnd = end > start && text[end - 1] == '\r' ? end - 1 : end;
+                var line = text.Substring(start, lineEnd - start);
                 records.Add(new GenericRecord(new KeyValuePair<string, object?>[]
                 {
-                    new("LineNumber", (long)number),
+                    new("LineNumber", ++number),
                     new("Line", line),
                 })
                 { SourceLine = line });
+                start = end + 1;
             }
 
             return records;

@@ -101,6 +101,11 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
     [ValidateRange(1024L, CapsuleRequest.MaxOutputBytesLimit)]
     public long MaxOutputBytes { get; set; } = CapsuleRequest.DefaultMaxOutputBytes;
 
+    /// <summary>Cap on the lines read from the utility's standard output (each may become a record); beyond it the output is cut off and the capsule stopped.</summary>
+    [Parameter]
+    [ValidateRange(1L, CapsuleRequest.MaxOutputLinesLimit)]
+    public long MaxOutputLines { get; set; } = CapsuleRequest.DefaultMaxOutputLines;
+
     /// <summary>User catalog files merged over the built-in catalog (after $env:RUNESCAPE_CATALOG_PATH).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -186,6 +191,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
             Raw = Raw.IsPresent,
             PassThru = PassThru.IsPresent,
             MaxOutputBytes = MaxOutputBytes,
+            MaxOutputLines = MaxOutputLines,
             CanRunScripts = !AsJob,
         };
         _output = new CmdletOutput(this);
@@ -249,6 +255,7 @@ public sealed class InvokeCapsuleCommand : RunEscapeCmdlet
                 Raw = Raw.IsPresent,
                 Registry = Registry,
                 MaxOutputBytes = MaxOutputBytes,
+                MaxOutputLines = MaxOutputLines,
                 Privileged = Privileged.IsPresent,
                 ShowSecrets = ShowSecrets.IsPresent,
             };

@@ -416,10 +416,54 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
             new CapsuleRequest { Utility = "flood", Target = KubeDoubleFixture.Pod, Raw = true, MaxOutputBytes = 1024 * 1024 }, CancellationToken.None);
 
         Assert.True(result.OutputTruncated);
+        Assert.Equal(OutputLimit.Bytes, result.OutputTruncatedBy);
         Assert.Equal(1024 * 1024, result.StandardOutput.Length);
-        Assert.Equal(0, result.ExitCode);
         var log = Assert.Single(Server.Requests, r => r.Resource == "pods/log");
         Assert.Contains("limitBytes=1048577", log.Query, StringComparison.Ordinal);
+        Assert.Contains("follow=true", log.Query, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_pod_capsule_printing_without_end_is_killed_at_the_output_cap_not_left_to_its_deadline(bool lineCap)
+    {
+        // top every 0.1 s for hours: the log is followed while it runs, and at the cap (4 KiB, or
+        // 40 lines) the capsule is killed through pods/exec, long before its 120 s deadline.
+        using var runtime = Runtime();
+        var invoker = new CapsuleInvoker(runtime, CapsuleCatalog.Builtin);
+        Server.ClearRequests();
+        var sw = Stopwatch.StartNew();
+
+        var result = await invoker.InvokeAsync(
+            new CapsuleRequest
+            {
+                Utility = "top", Target = KubeDoubleFixture.Pod, ArgumentList = new[] { "-d", "0.1", "-n", "100000" }, Timeout = TimeSpan.FromSeconds(120),
+                Registry = KubeDoubleFixture.KillRegistry, Raw = true,
+                MaxOutputBytes = lineCap ? CapsuleRequest.DefaultMaxOutputBytes : 4096, MaxOutputLines = lineCap ? 40 : CapsuleRequest.DefaultMaxOutputLines,
+            },
+            CancellationToken.None);
+
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(40), $"took {sw.Elapsed}");
+        Assert.True(result.OutputTruncated);
+        if (lineCap)
+        {
+            Assert.Equal(OutputLimit.Lines, result.OutputTruncatedBy);
+            Assert.Equal(40, result.StandardOutput.Count(c => c == '\n'));
+        }
+        else
+        {
+            Assert.Equal(OutputLimit.Bytes, result.OutputTruncatedBy);
+            Assert.Equal(4096, System.Text.Encoding.UTF8.GetByteCount(result.StandardOutput));
+        }
+
+        Assert.Equal(137, result.ExitCode);
+        var log = Assert.Single(Server.Requests, r => r.Resource == "pods/log");
+        Assert.Contains("follow=true", log.Query, StringComparison.Ordinal);
+        var kill = Assert.Single(Server.Execs, e => e.Container == result.CapsuleName);
+        Assert.Equal("pkill", kill.Command[0]);
+        var status = Server.Pods.Get("default", KubeDoubleFixture.Pod)!.Pod.Status.EphemeralContainerStatuses.Single(s => s.Name == result.CapsuleName);
+        Assert.Equal(137, status.State.Terminated?.ExitCode);
     }
 
     [Fact]

@@ -286,7 +286,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
         timings.Start = sw.Elapsed;
 
         sw.Restart();
-        var output = await LostMidRun(() => BoundedOutput.ReadAsync(stream, launch.MaxOutputBytes, cancellationToken), launch, cancellationToken).ConfigureAwait(false);
+        var output = await LostMidRun(() => BoundedOutput.ReadAsync(stream, launch.MaxOutputBytes, launch.MaxOutputLines, cancellationToken), launch, cancellationToken).ConfigureAwait(false);
         timings.Run = sw.Elapsed;
         if (output.Truncated)
         {
@@ -301,7 +301,7 @@ public sealed class EngineRuntime : ICapsuleRuntime
         var exitCode = await LostMidRun(() => ExitCodeAsync(id, createdAt, nextExit, cancellationToken), launch, cancellationToken).ConfigureAwait(false);
         exitedNow();
         timings.Collect = sw.Elapsed;
-        return new CapsuleRunOutput(id, exitCode, output.StandardOutput, output.StandardError, joined) { Truncated = output.Truncated, ImageDigest = image.Digest };
+        return new CapsuleRunOutput(id, exitCode, output.StandardOutput, output.StandardError, joined) { TruncatedBy = output.TruncatedBy, ImageDigest = image.Digest };
     }
 
     public async Task<IReadOnlyList<CapsuleInfo>> ListCapsulesAsync(CancellationToken cancellationToken)

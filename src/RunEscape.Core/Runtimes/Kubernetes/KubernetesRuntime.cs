@@ -15,8 +15,8 @@ namespace RunEscape.Runtimes.Kubernetes;
 
 /// <summary>
 /// Capsules on Kubernetes pods as ephemeral containers: PATCH pods/&lt;name&gt;/ephemeralcontainers,
-/// wait on one watch until the capsule terminates, read its log, take the exit code from its
-/// terminated state. Ephemeral containers cannot be removed from a pod; a capsule that is still
+/// follow its log while one watch waits until it terminates (at an output cap it is killed
+/// through pods/exec), take the exit code from its terminated state. Ephemeral containers cannot be removed from a pod; a capsule that is still
 /// running when the call ends is killed through pods/exec and stays in the pod's spec, terminated.
 /// </summary>
 public sealed class KubernetesRuntime : ICapsuleRuntime
@@ -254,29 +254,75 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
 
             injected = true;
             sw.Restart();
-            var (exitCode, imageId) = await WaitForTerminationAsync(ns, pod, name, patched.Metadata.ResourceVersion, timings, sw, cancellationToken).ConfigureAwait(false);
-            terminated = true;
-
-            sw.Restart();
-            // The API server stops at limitBytes (roughly, as documented); the client's own cap is exact.
-            var log = new BoundedText(launch.MaxOutputBytes);
-            var limitBytes = (int)Math.Min(launch.MaxOutputBytes + 1, int.MaxValue);
-            using (var stream = await Call(() => _client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: name, limitBytes: limitBytes, cancellationToken: cancellationToken), "get", "pods/log", ns, cancellationToken).ConfigureAwait(false))
+            using var watchCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var termination = WaitForTerminationAsync(ns, pod, name, patched.Metadata.ResourceVersion, timings, sw, started, watchCts.Token);
+            try
             {
-                var buffer = new byte[81920];
-                int read;
-                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0 && log.Append(buffer.AsSpan(0, read)))
+                // The log is followed while the capsule runs, so the cap stops the capsule itself
+                // (killed through pods/exec), not only the read: a pod's capsule printing without end
+                // would otherwise fill the node's log until its deadline.
+                await Task.WhenAny(started.Task, termination).ConfigureAwait(false);
+                if (termination.IsCompleted)
                 {
+                    await termination.ConfigureAwait(false);
+                }
+
+                var log = new BoundedText(launch.MaxOutputBytes, launch.MaxOutputLines);
+                var logEnded = await FollowLogAsync(ns, pod, name, log, cancellationToken).ConfigureAwait(false);
+                var exitCode = -1;
+                string? imageId = null;
+                if (log.Truncated && !termination.IsCompleted)
+                {
+                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                    try
+                    {
+                        await KillAsync(ns, pod, name, capsule, cts.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is CapsuleException or HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
+                    {
+                        // Its own deadline (timeout -s KILL) ends it; the output read so far stands.
+                    }
+
+                    // The exit code of a capsule stopped at the cap says nothing of the utility: wait
+                    // for it a little, not until the deadline.
+                    if (await Task.WhenAny(termination, Task.Delay(TimeSpan.FromSeconds(20), cancellationToken)).ConfigureAwait(false) == termination)
+                    {
+                        (exitCode, imageId) = await termination.ConfigureAwait(false);
+                        terminated = true;
+                    }
+                }
+                else
+                {
+                    (exitCode, imageId) = await termination.ConfigureAwait(false);
+                    terminated = true;
+                }
+
+                // Collect: how long the log was read after the capsule had ended (the rest of the
+                // read overlapped its run).
+                timings.Collect = terminated && timings.TerminatedAt is { } end && logEnded > end ? TimeSpan.FromTicks((logEnded - end) * TimeSpan.TicksPerSecond / Stopwatch.Frequency) : TimeSpan.Zero;
+                return new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log.Decode(), string.Empty, JoinedNamespaces)
+                {
+                    CapsuleName = name,
+                    ImageDigest = ImageDigestOf(imageId),
+                    TruncatedBy = log.TruncatedBy,
+                };
+            }
+            finally
+            {
+                if (!termination.IsCompleted)
+                {
+                    await watchCts.CancelAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await termination.ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                        // The watch was only cancelled here; the error that matters is already on its way.
+                    }
                 }
             }
-
-            timings.Collect = sw.Elapsed;
-            return new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log.Decode(), string.Empty, JoinedNamespaces)
-            {
-                CapsuleName = name,
-                ImageDigest = ImageDigestOf(imageId),
-                Truncated = log.Truncated,
-            };
         }
         finally
         {
@@ -470,11 +516,37 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         }
     }
 
+    /// <summary>
+    /// Follows the capsule's log until it ends (the capsule ended) or a cap is reached. limitBytes
+    /// asks the API server to stop near the byte cap (roughly, as documented); the client's own
+    /// cap is exact. Returns the Stopwatch timestamp at which the read ended.
+    /// </summary>
+    private async Task<long> FollowLogAsync(string ns, string pod, string name, BoundedText log, CancellationToken cancellationToken)
+    {
+        var limitBytes = (int)Math.Min(log.MaxBytes + 1, int.MaxValue);
+        using (var stream = await Call(() => _client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: name, follow: true, limitBytes: limitBytes, cancellationToken: cancellationToken), "get", "pods/log", ns, cancellationToken).ConfigureAwait(false))
+        {
+            var buffer = new byte[81920];
+            int read;
+            try
+            {
+                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0 && log.Append(buffer.AsSpan(0, read)))
+                {
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
+            {
+                throw Unreachable(ex);
+            }
+        }
+
+        return Stopwatch.GetTimestamp();
+    }
+
     /// <summary>One watch on the pod, resumed from the last resource version only if the server ends it; no polling.</summary>
-    private async Task<(int ExitCode, string? ImageId)> WaitForTerminationAsync(string ns, string pod, string name, string? resourceVersion, CapsuleTimings timings, Stopwatch sw, CancellationToken cancellationToken)
+    private async Task<(int ExitCode, string? ImageId)> WaitForTerminationAsync(string ns, string pod, string name, string? resourceVersion, CapsuleTimings timings, Stopwatch sw, TaskCompletionSource started, CancellationToken cancellationToken)
     {
         var rv = resourceVersion;
-        var started = false;
         while (true)
         {
             var watch = _client.CoreV1.WatchListNamespacedPodAsync(
@@ -516,16 +588,17 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                         FailFast(ns, pod, name, obj, reason, waiting.Message);
                     }
 
-                    if (!started && (state.Running is not null || state.Terminated is not null))
+                    if (!started.Task.IsCompleted && (state.Running is not null || state.Terminated is not null))
                     {
-                        started = true;
                         timings.Start = sw.Elapsed;
                         sw.Restart();
+                        started.TrySetResult();
                     }
 
                     if (state.Terminated is { } done)
                     {
                         timings.Run = sw.Elapsed;
+                        timings.TerminatedAt = Stopwatch.GetTimestamp();
                         return (done.ExitCode, string.IsNullOrEmpty(status.ImageID) ? null : status.ImageID);
                     }
                 }

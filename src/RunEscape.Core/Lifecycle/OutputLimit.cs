@@ -1,0 +1,14 @@
+namespace RunEscape.Lifecycle;
+
+/// <summary>Which cap cut a capsule's output off, if one did.</summary>
+public enum OutputLimit
+{
+    /// <summary>The whole output was read.</summary>
+    None,
+
+    /// <summary>The output reached -MaxOutputBytes.</summary>
+    Bytes,
+
+    /// <summary>The standard output reached -MaxOutputLines lines.</summary>
+    Lines,
+}
