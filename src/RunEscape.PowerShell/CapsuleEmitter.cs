@@ -86,16 +86,25 @@ internal sealed class CapsuleEmitter
         {
             output.Error(new ErrorRecord(new InvalidOperationException(result.CleanupFailure), "CapsuleNotRemoved", ErrorCategory.ResourceUnavailable, result.CapsuleName)
             {
-                ErrorDetails = new ErrorDetails(result.CleanupFailure) { RecommendedAction = $"Remove it with 'Remove-Capsule -Id {result.CapsuleName}' once the engine answers again." },
+                ErrorDetails = new ErrorDetails(result.CleanupFailure)
+                {
+                    RecommendedAction = result.Engine == "kubernetes"
+                        ? "It ends at its own deadline; 'Get-Capsule -Kubeconfig …' shows its state. Capsule images that carry pkill (runescape/capsule-procps, runescape/capsule-busybox) can be stopped early."
+                        : $"Remove it with 'Remove-Capsule -Id {result.CapsuleName}' once the engine answers again.",
+                },
             });
         }
 
         if (result.OutputTruncated)
         {
-            // The capsule was stopped at the cap, so its exit code (143, 137) says nothing of the utility.
-            output.Warning(result.OutputTruncatedBy == OutputLimit.Lines
-                ? $"{result.Target}: the {result.Utility} output reached -MaxOutputLines ({MaxOutputLines} lines) and was cut off; the capsule was stopped."
-                : $"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the capsule was stopped. The last line may be incomplete.");
+            // A capsule still running at the cap was stopped, so its exit code (143, 137) says
+            // nothing of the utility. One that could not be stopped is the error above.
+            var rest = result.CleanupFailure is null ? " The rest was not read, and the capsule was stopped if it was still running." : " The rest was not read.";
+            output.Warning(result.OutputTruncatedBy == OutputLimit.Records
+                ? $"{result.Target}: the {result.Utility} output holds more than {MaxOutputLines} records and only the first {MaxOutputLines} were parsed (-MaxOutputLines caps records as well as lines)."
+                : result.OutputTruncatedBy == OutputLimit.Lines
+                ? $"{result.Target}: the {result.Utility} output reached -MaxOutputLines ({MaxOutputLines} {(MaxOutputLines == 1 ? "line" : "lines")}) and was cut off after the last whole line.{rest}"
+                : $"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the last line may be incomplete.{rest}");
         }
 
         if (result.RedactedNames.Count > 0)

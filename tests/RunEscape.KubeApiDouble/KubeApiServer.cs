@@ -855,12 +855,26 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
-        var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = string.Equals(follow, "true", StringComparison.OrdinalIgnoreCase) };
-        using var stream = await _docker.Containers.GetContainerLogsAsync(id, parameters, ctx.RequestAborted).ConfigureAwait(false);
+        var following = string.Equals(follow, "true", StringComparison.OrdinalIgnoreCase);
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "text/plain";
         await ctx.Response.StartAsync(ctx.RequestAborted).ConfigureAwait(false);
+        var written = await CopyLogAsync(ctx, id, following, remaining).ConfigureAwait(false);
+        if (following && written == 0)
+        {
+            // Docker Engine's followed log of a container that has just exited is sometimes empty
+            // (a race in the engine, about 1 run in 4 here); a kubelet reads the log file and has no
+            // such race. Read it once more, without follow.
+            await CopyLogAsync(ctx, id, false, remaining).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<long> CopyLogAsync(HttpContext ctx, string id, bool follow, long remaining)
+    {
+        var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = follow };
+        using var stream = await _docker.Containers.GetContainerLogsAsync(id, parameters, ctx.RequestAborted).ConfigureAwait(false);
         var buffer = new byte[81920];
+        var written = 0L;
         while (remaining > 0)
         {
             var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ctx.RequestAborted).ConfigureAwait(false);
@@ -873,7 +887,10 @@ public sealed class KubeApiServer : IAsyncDisposable
             await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n), ctx.RequestAborted).ConfigureAwait(false);
             await ctx.Response.Body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
             remaining -= n;
+            written += n;
         }
+
+        return written;
     }
 
     /// <summary>Exec over WebSocket, channel protocol v4/v5: channel 1 stdout, 2 stderr, 3 the Status JSON.</summary>

@@ -268,7 +268,7 @@ public sealed class CapsuleInvoker
                 stdout = SecretRedaction.RedactEnvironment(stdout, out redacted);
             }
 
-            var context = new ParseContext { Variant = request.Variant ?? utility.ParserVariant };
+            var context = new ParseContext { Variant = request.Variant ?? utility.ParserVariant, MaxRecords = request.MaxOutputLines };
             IReadOnlyList<CapsuleRecord> records = Array.Empty<CapsuleRecord>();
             IReadOnlyList<CapsuleRecord> items = records;
             IReadOnlyList<CapsuleRecord> summary = records;
@@ -336,8 +336,8 @@ public sealed class CapsuleInvoker
                 Command = argv,
                 Deadline = deadline,
                 Timings = timings,
-                OutputTruncated = output.Truncated,
-                OutputTruncatedBy = output.TruncatedBy,
+                OutputTruncated = output.Truncated || context.RecordLimitReached,
+                OutputTruncatedBy = output.Truncated ? output.TruncatedBy : context.RecordLimitReached ? OutputLimit.Records : OutputLimit.None,
                 CleanupFailure = output.CleanupFailure,
             };
         }

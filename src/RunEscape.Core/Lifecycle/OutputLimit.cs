@@ -11,4 +11,10 @@ public enum OutputLimit
 
     /// <summary>The standard output reached -MaxOutputLines lines.</summary>
     Lines,
+
+    /// <summary>
+    /// The output was read whole, but the parser stopped at -MaxOutputLines records (a JSON array
+    /// on one line can be millions of records).
+    /// </summary>
+    Records,
 }

@@ -136,15 +136,27 @@ public static class GenericParsers
                 return records;
             }
 
-            try
+            if (text.AsSpan().TrimStart().StartsWith("[", StringComparison.Ordinal))
             {
-                using var doc = JsonDocument.Parse(text);
-                Add(doc.RootElement, text.Trim(), records, expandArray: true);
-                return records;
+                if (TryParseArray(text, context, records))
+                {
+                    return records;
+                }
+
+                records.Clear();
             }
-            catch (JsonException)
+            else
             {
-                // Not one document: try one JSON value per line.
+                try
+                {
+                    using var doc = JsonDocument.Parse(text);
+                    Add(doc.RootElement, text.Trim(), records, expandArray: true);
+                    return records;
+                }
+                catch (JsonException)
+                {
+                    // Not one document: try one JSON value per line.
+                }
             }
 
             foreach (var (number, line) in TextLines.Enumerate(text))
@@ -168,6 +180,53 @@ public static class GenericParsers
             return records;
         }
 
+        /// <summary>
+        /// One top-level array, element by element: a document per element, never one for the
+        /// whole array (its index would cost some 12 bytes a value on top of the text), and no
+        /// more than <see cref="ParseContext.MaxRecords"/> records. False: not one array.
+        /// </summary>
+        private static bool TryParseArray(string text, ParseContext context, List<CapsuleRecord> records)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            var reader = new Utf8JsonReader(bytes);
+            try
+            {
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return false;
+                }
+
+                while (true)
+                {
+                    if (!reader.Read())
+                    {
+                        return false;
+                    }
+
+                    if (reader.TokenType == JsonTokenType.EndArray)
+                    {
+                        break;
+                    }
+
+                    if (records.Count >= context.MaxRecords)
+                    {
+                        context.RecordLimitReached = true;
+                        return true;
+                    }
+
+                    using var element = JsonDocument.ParseValue(ref reader);
+                    Add(element.RootElement, element.RootElement.GetRawText(), records, expandArray: false);
+                }
+
+                // Anything but white space after the array: not one document (JSON Lines, say).
+                return !reader.Read();
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
         private static void Add(JsonElement e, string source, List<CapsuleRecord> records, bool expandArray)
         {
             if (expandArray && e.ValueKind == JsonValueKind.Array)
@@ -189,7 +248,7 @@ public static class GenericParsers
         private static object? Convert(JsonElement e) => e.ValueKind switch
         {
             JsonValueKind.String => e.GetString(),
-            JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+            JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),   // (object): a bare ternary made every integer a double
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.Null or JsonValueKind.Undefined => null,

@@ -46,5 +46,14 @@ public sealed class ParseContext
 
     public IReadOnlyList<ParseIssue> Issues => _issues;
 
+    /// <summary>
+    /// Records a parser makes at the most. Line-based parsers make at most one a line, and the line
+    /// cap bounds them; a parser that can make many records of one line (JSON) stops here.
+    /// </summary>
+    public long MaxRecords { get; init; } = long.MaxValue;
+
+    /// <summary>Set by a parser that stopped at <see cref="MaxRecords"/>.</summary>
+    public bool RecordLimitReached { get; set; }
+
     public void Report(int lineNumber, string line, string message) => _issues.Add(new ParseIssue(lineNumber, line, message));
 }

@@ -85,6 +85,13 @@ internal sealed class BoundedText
                 Lines++;
                 at += lf + 1;
             }
+
+            if (limit == OutputLimit.Bytes && Lines == _maxLines)
+            {
+                // The byte cap fell right after the last allowed line: the kept lines are whole,
+                // and any further byte was past the line cap as well.
+                limit = OutputLimit.Lines;
+            }
         }
 
         var rest = bytes[..take];

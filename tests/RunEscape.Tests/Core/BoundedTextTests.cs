@@ -143,6 +143,12 @@ public sealed class BoundedTextTests
         bytes.Append("a\nb\nc\nd\n"u8);
         Assert.Equal(OutputLimit.Bytes, bytes.TruncatedBy);
         Assert.Equal("a\nb\nc", bytes.Decode());
+
+        // Both at once: the kept lines are whole, so it is the line cap that is named.
+        var both = new BoundedText(4, maxLines: 2);
+        both.Append("a\nb\nc\n"u8);
+        Assert.Equal(OutputLimit.Lines, both.TruncatedBy);
+        Assert.Equal("a\nb\n", both.Decode());
     }
 
     [Fact]

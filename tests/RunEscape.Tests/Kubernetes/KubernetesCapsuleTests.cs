@@ -36,9 +36,13 @@ public sealed class KubeDoubleFixture : IAsyncLifetime
     {
         await Server.DisposeAsync();
         await Docker("rmi", "-f", KillImage);
+        await Docker("rmi", "-f", NoPkillImage);
     }
 
     private static string KillImage => $"{KillRegistry}/runescape/capsule-procps:{TestEngines.Version}";
+
+    /// <summary>The BusyBox capsule with pkill replaced by BusyBox itself, which has no such applet (exit 127).</summary>
+    public static string NoPkillImage => $"kdbl.local/runescape/capsule-busybox-nopkill:{TestEngines.Version}";
 
     private static async Task BuildKillImageAsync()
     {
@@ -48,6 +52,8 @@ public sealed class KubeDoubleFixture : IAsyncLifetime
             File.Copy("/usr/bin/pgrep", Path.Combine(dir.FullName, "pkill"));
             await File.WriteAllTextAsync(Path.Combine(dir.FullName, "Dockerfile"), $"FROM runescape/capsule-procps:{TestEngines.Version}\nCOPY pkill /usr/bin/pkill\n");
             await Docker("build", "-q", "-t", KillImage, dir.FullName);
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "Dockerfile"), $"FROM runescape/capsule-busybox:{TestEngines.Version}\nRUN [\"/bin/busybox\", \"ln\", \"-sf\", \"/bin/busybox\", \"/usr/bin/pkill\"]\n");
+            await Docker("build", "-q", "-t", NoPkillImage, dir.FullName);
         }
         finally
         {
@@ -464,6 +470,79 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
         Assert.Equal("pkill", kill.Command[0]);
         var status = Server.Pods.Get("default", KubeDoubleFixture.Pod)!.Pod.Status.EphemeralContainerStatuses.Single(s => s.Name == result.CapsuleName);
         Assert.Equal(137, status.State.Terminated?.ExitCode);
+    }
+
+    [Fact]
+    public async Task The_BusyBox_capsule_carries_pkill_and_is_killed_at_the_cap_even_with_a_tab_and_a_newline_in_its_argv()
+    {
+        // awk printing without end, with a tab and a newline in its program (pkill -f reads them
+        // from /proc/PID/cmdline; the pattern matches a control character with '.').
+        const string Json = """
+            {"schemaVersion":"1.0","utilities":[{"name":"spew","image":"runescape/capsule-busybox:{version}",
+             "command":["awk","BEGIN{while(1) print \"x\ty\"}\n"],"parser":"lines","namespaces":["pid"],"timeoutSec":120}]}
+            """;
+        var catalog = CapsuleCatalog.Create(CapsuleCatalog.Parse(Json, "spew.json"));
+        using var runtime = Runtime();
+        var invoker = new CapsuleInvoker(runtime, catalog, RunEscape.Security.CapsulePolicy.Open);
+        var sw = Stopwatch.StartNew();
+
+        var result = await invoker.InvokeAsync(
+            new CapsuleRequest { Utility = "spew", Target = KubeDoubleFixture.Pod, Raw = true, MaxOutputLines = 1000 }, CancellationToken.None);
+
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
+        Assert.Equal(OutputLimit.Lines, result.OutputTruncatedBy);
+        Assert.Null(result.CleanupFailure);
+        Assert.Equal(137, result.ExitCode);
+        Assert.Equal(1000, result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task A_capsule_that_cannot_be_killed_at_the_cap_is_reported_not_claimed_stopped()
+    {
+        const string Json = """
+            {"schemaVersion":"1.0","utilities":[{"name":"spew-nopkill","image":"{image}",
+             "command":["yes"],"parser":"lines","namespaces":["pid"],"timeoutSec":20}]}
+            """;
+        var catalog = CapsuleCatalog.Create(CapsuleCatalog.Parse(Json.Replace("{image}", KubeDoubleFixture.NoPkillImage, StringComparison.Ordinal), "nopkill.json"));
+        using var runtime = Runtime();
+        var invoker = new CapsuleInvoker(runtime, catalog, RunEscape.Security.CapsulePolicy.Open);
+        var sw = Stopwatch.StartNew();
+
+        var result = await invoker.InvokeAsync(
+            new CapsuleRequest { Utility = "spew-nopkill", Target = KubeDoubleFixture.Pod, Raw = true, MaxOutputLines = 100 }, CancellationToken.None);
+
+        // Told at once (3 s of grace, not the 20 s a successful kill may take), and told the truth.
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(12), $"took {sw.Elapsed}");
+        Assert.True(result.OutputTruncated);
+        Assert.NotNull(result.CleanupFailure);
+        Assert.Contains("could not be stopped at the output cap (the capsule image has no pkill)", result.CleanupFailure, StringComparison.Ordinal);
+        Assert.Contains("runs until its own deadline", result.CleanupFailure, StringComparison.Ordinal);
+
+        // Its own deadline (20 s + 5 s) ends it.
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        V1ContainerStatus? status = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            status = Server.Pods.Get("default", KubeDoubleFixture.Pod)!.Pod.Status.EphemeralContainerStatuses.Single(s => s.Name == result.CapsuleName);
+            if (status.State.Terminated is not null)
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.NotNull(status?.State.Terminated);
+    }
+
+    [Theory]
+    [InlineData(new[] { "top", "-b" }, "top -b")]
+    [InlineData(new[] { "awk", "a+b(c)[d]{2}^$|.*?\\" }, "awk a\\+b\\(c\\)\\[d\\]\\{2\\}\\^\\$\\|\\.\\*\\?\\\\")]
+    [InlineData(new[] { "x", "a\tb\nc" }, "x a.b.c")]
+    [InlineData(new[] { "#", "é €" }, "# é €")]
+    public void The_pkill_pattern_escapes_ERE_metacharacters_and_matches_control_characters_with_a_dot(string[] argv, string expected)
+    {
+        Assert.Equal(expected, KubernetesRuntime.PkillPattern(argv));
     }
 
     [Fact]

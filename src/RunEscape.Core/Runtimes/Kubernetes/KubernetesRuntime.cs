@@ -215,6 +215,7 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
 
         var injected = false;
         var terminated = false;
+        var killTried = false;
         try
         {
             var sw = Stopwatch.StartNew();
@@ -272,24 +273,34 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                 var logEnded = await FollowLogAsync(ns, pod, name, log, cancellationToken).ConfigureAwait(false);
                 var exitCode = -1;
                 string? imageId = null;
+                string? notStopped = null;
                 if (log.Truncated && !termination.IsCompleted)
                 {
+                    killTried = true;
                     using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
                     try
                     {
-                        await KillAsync(ns, pod, name, capsule, cts.Token).ConfigureAwait(false);
+                        var code = await KillAsync(ns, pod, name, capsule, cts.Token).ConfigureAwait(false);
+                        notStopped = KillFailure(code);
                     }
-                    catch (Exception ex) when (ex is CapsuleException or HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
+                    catch (Exception ex) when (ex is CapsuleException or HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException or KubernetesException)
                     {
-                        // Its own deadline (timeout -s KILL) ends it; the output read so far stands.
+                        notStopped = ex is OperationCanceledException ? "pods/exec did not answer within 20 s" : ex.Message;
                     }
 
                     // The exit code of a capsule stopped at the cap says nothing of the utility: wait
-                    // for it a little, not until the deadline.
-                    if (await Task.WhenAny(termination, Task.Delay(TimeSpan.FromSeconds(20), cancellationToken)).ConfigureAwait(false) == termination)
+                    // for it a little, not until the deadline (a little less when the kill failed:
+                    // the capsule may have ended by itself meanwhile).
+                    var grace = TimeSpan.FromSeconds(notStopped is null ? 20 : 3);
+                    if (await Task.WhenAny(termination, Task.Delay(grace, cancellationToken)).ConfigureAwait(false) == termination)
                     {
                         (exitCode, imageId) = await termination.ConfigureAwait(false);
                         terminated = true;
+                        notStopped = null;
+                    }
+                    else
+                    {
+                        notStopped ??= "it was killed but had not ended 20 s later";
                     }
                 }
                 else
@@ -301,12 +312,15 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                 // Collect: how long the log was read after the capsule had ended (the rest of the
                 // read overlapped its run).
                 timings.Collect = terminated && timings.TerminatedAt is { } end && logEnded > end ? TimeSpan.FromTicks((logEnded - end) * TimeSpan.TicksPerSecond / Stopwatch.Frequency) : TimeSpan.Zero;
-                return new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log.Decode(), string.Empty, JoinedNamespaces)
+                var output = new CapsuleRunOutput($"{ns}/{pod}/{name}", exitCode, log.Decode(), string.Empty, JoinedNamespaces)
                 {
                     CapsuleName = name,
                     ImageDigest = ImageDigestOf(imageId),
                     TruncatedBy = log.TruncatedBy,
                 };
+                return notStopped is null ? output : output.WithCleanupFailure(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The '{name}' capsule in pod '{ns}/{pod}' could not be stopped at the output cap ({notStopped}); it runs until its own deadline, {launch.Deadline.AddSeconds(Lifecycle.CapsuleInvoker.DeadlineGraceSeconds):u}, though its output is no longer read."));
             }
             finally
             {
@@ -326,7 +340,7 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         }
         finally
         {
-            if (injected && !terminated)
+            if (injected && !terminated && !killTried)
             {
                 // Cancelled, timed out or failed while the capsule may still run: kill its process.
                 var sw = Stopwatch.StartNew();
@@ -421,7 +435,15 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         var status = current.Status?.EphemeralContainerStatuses?.FirstOrDefault(s => s.Name == name);
         if (status?.State?.Running is not null)
         {
-            await KillAsync(ns, pod, name, ec, cancellationToken).ConfigureAwait(false);
+            var code = await KillAsync(ns, pod, name, ec, cancellationToken).ConfigureAwait(false);
+            if (code != 1 && KillFailure(code) is { } failure)
+            {
+                throw new CapsuleException(
+                    CapsuleErrorKind.EngineRejected,
+                    $"The '{name}' capsule in pod '{ns}/{pod}' could not be stopped: {failure}.",
+                    id,
+                    "It ends at its own deadline (RUNESCAPE_DEADLINE in Get-Capsule's output); capsule images that carry pkill can be stopped early.");
+            }
         }
 
         return true;
@@ -641,17 +663,20 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         }
     }
 
-    /// <summary>Kills the capsule's process through pods/exec: pkill the exact argv (the deadline wrapper and the utility).</summary>
-    private async Task KillAsync(string ns, string pod, string name, V1EphemeralContainer capsule, CancellationToken cancellationToken)
+    /// <summary>
+    /// Kills the capsule's process through pods/exec: pkill the exact argv (the deadline wrapper
+    /// and the utility). Returns pkill's exit code: 0 killed; 137 when the exec died with the
+    /// container it ended (the kill worked); 1 no such process; other codes, pkill failed.
+    /// </summary>
+    private async Task<int> KillAsync(string ns, string pod, string name, V1EphemeralContainer capsule, CancellationToken cancellationToken)
     {
         var argv = (capsule.Command ?? new List<string>()).Concat(capsule.Args ?? new List<string>()).ToList();
         var wrapped = argv.Count > 4 && argv[0] == "timeout" ? argv.Skip(4).ToList() : argv;
-        var pattern = "(" + Regex.Escape(string.Join(' ', argv.Take(argv.Count - wrapped.Count))).Replace("\\ ", " ", StringComparison.Ordinal) + " )?"
-            + Regex.Escape(string.Join(' ', wrapped)).Replace("\\ ", " ", StringComparison.Ordinal);
+        var pattern = "(" + PkillPattern(argv.Take(argv.Count - wrapped.Count)) + " )?" + PkillPattern(wrapped);
         var command = new[] { "pkill", "-KILL", "-x", "-f", pattern };
         try
         {
-            await _client.NamespacedPodExecAsync(pod, ns, name, command, false, static (_, _, _) => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+            return await _client.NamespacedPodExecAsync(pod, ns, name, command, false, static (_, _, _) => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpOperationException ex)
         {
@@ -661,6 +686,39 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         {
             throw new CapsuleException(CapsuleErrorKind.EngineRejected, $"Killing the '{name}' capsule in pod '{ns}/{pod}' failed: {ex.Status?.Message ?? ex.Message}", $"{ns}/{pod}/{name}", "Its own deadline ends it; check it with Get-Capsule.", ex);
         }
+    }
+
+    /// <summary>Why a kill failed, from pkill's exit code; null when it worked.</summary>
+    private static string? KillFailure(int code) => code switch
+    {
+        0 or 137 => null,
+        1 => "pkill found no process with its command line",
+        126 or 127 => "the capsule image has no pkill",
+        _ => string.Create(CultureInfo.InvariantCulture, $"pkill exited with code {code}"),
+    };
+
+    /// <summary>
+    /// A POSIX extended regular expression matching the argv joined by spaces, as pkill -f reads
+    /// /proc/PID/cmdline. ERE metacharacters are escaped; a control character (tab, newline) is
+    /// matched by '.': ERE has no escape for it, and the literal character is kept as is.
+    /// </summary>
+    internal static string PkillPattern(IEnumerable<string> argv)
+    {
+        var text = string.Join(' ', argv);
+        var pattern = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (c is '\\' or '.' or '[' or ']' or '(' or ')' or '*' or '+' or '?' or '{' or '}' or '|' or '^' or '$')
+            {
+                pattern.Append('\\').Append(c);
+            }
+            else
+            {
+                pattern.Append(char.IsControl(c) ? '.' : c);
+            }
+        }
+
+        return pattern.ToString();
     }
 
     private static string StateOf(V1ContainerStatus? status) => status?.State switch
