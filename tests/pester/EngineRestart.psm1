@@ -70,8 +70,10 @@ function Restart-Engine {
 
     $argv = @(Read-NulList "/proc/$processId/cmdline")
     $environment = @(Read-NulList "/proc/$processId/environ")
-    $cwd = (Get-Item "/proc/$processId/cwd").ResolvedTarget
-    if (-not $cwd -or -not (Test-Path $cwd)) { $cwd = '/' }
+    # Relaunched from /, not from the directory it ran in: that may be a clone the tests run from,
+    # and an engine whose working directory is later removed breaks (Podman's conmon fails with
+    # "Failed to get working directory", every container start with "write child: broken pipe").
+    $cwd = '/'
     $log = Join-Path ([IO.Path]::GetTempPath()) "runescape-restart-$([IO.Path]::GetFileName($argv[0])).log"
 
     & kill -TERM $processId
