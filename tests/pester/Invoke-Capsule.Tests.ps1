@@ -135,6 +135,17 @@ Describe 'Invoke-Capsule on <Engine>' -ForEach $script:Engines {
         Get-LeftCapsules $Cli $script:Target | Should -BeNullOrEmpty
     }
 
+    It 'top cut off by a cap mid-frame returns the last whole frame, not the cut one' {
+        $frame = @(Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '-n', '1' -Raw).Count
+        # Two whole frames and three lines of the third (its first summary lines).
+        $result = Invoke-Capsule -Utility top -Container $script:Target -EngineUri $Uri -ArgumentList '-d', '0.2', '-n', '100' -MaxOutputLines (2 * $frame + 3) -PassThru -WarningAction SilentlyContinue
+        $result.OutputTruncatedBy | Should -Be 'Lines'
+        $result.Summary.Count | Should -Be 1
+        $result.Summary[0].MemoryTotal | Should -BeGreaterThan 0
+        $result.Items.Count | Should -BeGreaterThan 2
+        ($result.Items.Command -join ' ') | Should -Match 'md5sum'
+    }
+
     It 'lines no parser reads are 20 ParserError errors and a warning counting the rest' {
         Register-CapsuleUtility -Name pester-badkv-$Engine -Image "runescape/capsule-busybox:$script:Version" -Command seq, 1, 300 -Parser keyvalue -Namespace pid
         $null = Invoke-Capsule -Utility pester-badkv-$Engine -Container $script:Target -EngineUri $Uri -ErrorVariable err -ErrorAction SilentlyContinue -WarningVariable warn -WarningAction SilentlyContinue

@@ -281,6 +281,14 @@ public sealed class CapsuleInvoker
                 {
                     // Frames start with their secondary record (top's summary): keep the last frame.
                     var start = list.FindLastIndex(r => !parser.Info.PrimaryRecordType.IsInstanceOfType(r));
+                    if (output.Truncated && start > 0)
+                    {
+                        // A cap cut the last frame off: keep the last whole frame before it, not a
+                        // summary with half its fields and a few of its rows.
+                        list.RemoveRange(start, list.Count - start);
+                        start = list.FindLastIndex(r => !parser.Info.PrimaryRecordType.IsInstanceOfType(r));
+                    }
+
                     if (start > 0)
                     {
                         list.RemoveRange(0, start);
