@@ -101,7 +101,7 @@ internal sealed class CapsuleEmitter
             // nothing of the utility. One that could not be stopped is the error above.
             var rest = result.CleanupFailure is null ? " The rest was not read, and the capsule was stopped if it was still running." : " The rest was not read.";
             output.Warning(result.OutputTruncatedBy == OutputLimit.Records
-                ? $"{result.Target}: the {result.Utility} output holds more than {MaxOutputLines} records and only the first {MaxOutputLines} were parsed (-MaxOutputLines caps records as well as lines)."
+                ? $"{result.Target}: the {result.Utility} output holds more than {MaxOutputLines} JSON {(MaxOutputLines == 1 ? "value" : "values")} (records, fields and array items); parsing stopped there and the record it was in was dropped. -MaxOutputLines caps them as well as lines."
                 : result.OutputTruncatedBy == OutputLimit.Lines
                 ? $"{result.Target}: the {result.Utility} output reached -MaxOutputLines ({MaxOutputLines} {(MaxOutputLines == 1 ? "line" : "lines")}) and was cut off after the last whole line.{rest}"
                 : $"{result.Target}: the {result.Utility} output reached -MaxOutputBytes ({MaxOutputBytes} bytes) and was cut off; the last line may be incomplete.{rest}");

@@ -13,8 +13,8 @@ public enum OutputLimit
     Lines,
 
     /// <summary>
-    /// The output was read whole, but the parser stopped at -MaxOutputLines records (a JSON array
-    /// on one line can be millions of records).
+    /// The output was read whole, but the parser stopped at -MaxOutputLines values (a JSON array
+    /// on one line can be millions of records, or one record of millions of items).
     /// </summary>
     Records,
 }

@@ -119,7 +119,14 @@ public static class GenericParsers
         }
     }
 
-    /// <summary>A JSON array (a record per element), an object (one record), or JSON Lines.</summary>
+    /// <summary>
+    /// A JSON array (a record per element), an object (one record), or JSON Lines. Read token by
+    /// token straight into values (no JsonDocument, whose index costs some 12 bytes a value on top
+    /// of the text), and at most <see cref="ParseContext.MaxRecords"/> values in all: a value nested
+    /// in an array or object counts as one, so neither a one-line array of millions of values nor
+    /// an object holding one can grow past the cap. At the cap the record being read is dropped and
+    /// <see cref="ParseContext.RecordLimitReached"/> is set.
+    /// </summary>
     public sealed class JsonParser : IOutputParser
     {
         private static readonly ParserInfo SharedInfo = Info("json", "JSON: an array gives a record per element, an object one record; JSON Lines give a record per line.");
@@ -136,64 +143,73 @@ public static class GenericParsers
                 return records;
             }
 
-            if (text.AsSpan().TrimStart().StartsWith("[", StringComparison.Ordinal))
+            var budget = new Budget(context.MaxRecords);
+            try
             {
-                if (TryParseArray(text, context, records))
+                if (TryParseDocument(text, records, budget))
                 {
                     return records;
                 }
 
+                // Not one document: one JSON value per line.
                 records.Clear();
-            }
-            else
-            {
-                try
+                budget = new Budget(context.MaxRecords);
+                foreach (var (number, line) in TextLines.Enumerate(text))
                 {
-                    using var doc = JsonDocument.Parse(text);
-                    Add(doc.RootElement, text.Trim(), records, expandArray: true);
-                    return records;
-                }
-                catch (JsonException)
-                {
-                    // Not one document: try one JSON value per line.
-                }
-            }
+                    if (string.IsNullOrWhiteSpace(line))
+                    {
+                        continue;
+                    }
 
-            foreach (var (number, line) in TextLines.Enumerate(text))
-            {
-                if (string.IsNullOrWhiteSpace(line))
-                {
-                    continue;
-                }
+                    var bytes = System.Text.Encoding.UTF8.GetBytes(line);
+                    var reader = new Utf8JsonReader(bytes);
+                    try
+                    {
+                        reader.Read();
+                        var value = ReadValue(ref reader, budget);
+                        if (reader.Read())
+                        {
+                            throw new JsonException($"'{(char)bytes[reader.TokenStartIndex]}' after the value ends");
+                        }
 
-                try
-                {
-                    using var doc = JsonDocument.Parse(line);
-                    Add(doc.RootElement, line, records, expandArray: false);
+                        records.Add(ToRecord(value, line));
+                    }
+                    catch (JsonException ex)
+                    {
+                        context.Report(number, line, "not JSON: " + ex.Message);
+                    }
                 }
-                catch (JsonException ex)
-                {
-                    context.Report(number, line, "not JSON: " + ex.Message);
-                }
+            }
+            catch (BudgetExceededException)
+            {
+                context.RecordLimitReached = true;
             }
 
             return records;
         }
 
-        /// <summary>
-        /// One top-level array, element by element: a document per element, never one for the
-        /// whole array (its index would cost some 12 bytes a value on top of the text), and no
-        /// more than <see cref="ParseContext.MaxRecords"/> records. False: not one array.
-        /// </summary>
-        private static bool TryParseArray(string text, ParseContext context, List<CapsuleRecord> records)
+        /// <summary>The whole text as one document: an array (a record per element) or another value (one record). False: not one document.</summary>
+        private static bool TryParseDocument(string text, List<CapsuleRecord> records, Budget budget)
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(text);
             var reader = new Utf8JsonReader(bytes);
             try
             {
-                if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                if (!reader.Read())
                 {
                     return false;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    var value = ReadValue(ref reader, budget);
+                    if (reader.Read())
+                    {
+                        return false;
+                    }
+
+                    records.Add(ToRecord(value, text.Trim()));
+                    return true;
                 }
 
                 while (true)
@@ -208,14 +224,10 @@ public static class GenericParsers
                         break;
                     }
 
-                    if (records.Count >= context.MaxRecords)
-                    {
-                        context.RecordLimitReached = true;
-                        return true;
-                    }
-
-                    using var element = JsonDocument.ParseValue(ref reader);
-                    Add(element.RootElement, element.RootElement.GetRawText(), records, expandArray: false);
+                    var start = (int)reader.TokenStartIndex;
+                    var element = ReadValue(ref reader, budget);
+                    var source = System.Text.Encoding.UTF8.GetString(bytes, start, (int)reader.BytesConsumed - start);
+                    records.Add(ToRecord(element, source));
                 }
 
                 // Anything but white space after the array: not one document (JSON Lines, say).
@@ -227,34 +239,71 @@ public static class GenericParsers
             }
         }
 
-        private static void Add(JsonElement e, string source, List<CapsuleRecord> records, bool expandArray)
+        /// <summary>The value under the reader (which is on its first token); the reader ends on its last.</summary>
+        private static object? ReadValue(ref Utf8JsonReader reader, Budget budget)
         {
-            if (expandArray && e.ValueKind == JsonValueKind.Array)
+            budget.Take();
+            switch (reader.TokenType)
             {
-                foreach (var item in e.EnumerateArray())
-                {
-                    Add(item, item.GetRawText(), records, expandArray: false);
-                }
+                case JsonTokenType.StartObject:
+                    var fields = new List<KeyValuePair<string, object?>>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                    {
+                        var name = reader.GetString() ?? string.Empty;
+                        reader.Read();
+                        fields.Add(new(name, ReadValue(ref reader, budget)));
+                    }
 
-                return;
+                    return new GenericRecord(fields);
+                case JsonTokenType.StartArray:
+                    var items = new List<object?>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        items.Add(ReadValue(ref reader, budget));
+                    }
+
+                    return items;
+                case JsonTokenType.String:
+                    return reader.GetString();
+                case JsonTokenType.Number:
+                    return reader.TryGetInt64(out var l) ? (object)l : reader.GetDouble();   // (object): a bare ternary would make every integer a double
+                case JsonTokenType.True:
+                    return true;
+                case JsonTokenType.False:
+                    return false;
+                case JsonTokenType.Null:
+                    return null;
+                default:
+                    throw new JsonException($"unexpected {reader.TokenType}");
             }
-
-            var fields = e.ValueKind == JsonValueKind.Object
-                ? e.EnumerateObject().Select(p => new KeyValuePair<string, object?>(p.Name, Convert(p.Value))).ToList()
-                : new List<KeyValuePair<string, object?>> { new("Value", Convert(e)) };
-            records.Add(new GenericRecord(fields) { SourceLine = source });
         }
 
-        private static object? Convert(JsonElement e) => e.ValueKind switch
+        /// <summary>An object is a record of its fields; any other value a record with one field, Value.</summary>
+        private static GenericRecord ToRecord(object? value, string source)
         {
-            JsonValueKind.String => e.GetString(),
-            JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),   // (object): a bare ternary made every integer a double
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            JsonValueKind.Null or JsonValueKind.Undefined => null,
-            JsonValueKind.Array => e.EnumerateArray().Select(Convert).ToList(),
-            _ => new GenericRecord(e.EnumerateObject().Select(p => new KeyValuePair<string, object?>(p.Name, Convert(p.Value))).ToList()),
-        };
+            var record = value as GenericRecord ?? new GenericRecord(new List<KeyValuePair<string, object?>> { new("Value", value) });
+            record.SourceLine = source;
+            return record;
+        }
+
+        private sealed class Budget
+        {
+            private long _left;
+
+            internal Budget(long max) => _left = max;
+
+            internal void Take()
+            {
+                if (--_left < 0)
+                {
+                    throw new BudgetExceededException();
+                }
+            }
+        }
+
+        private sealed class BudgetExceededException : Exception
+        {
+        }
     }
 
     /// <summary>One record per non-empty line: LineNumber and Line.</summary>

@@ -473,10 +473,11 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
     }
 
     [Fact]
-    public async Task The_BusyBox_capsule_carries_pkill_and_is_killed_at_the_cap_even_with_a_tab_and_a_newline_in_its_argv()
+    public async Task The_BusyBox_capsule_carries_pkill_and_is_killed_at_the_cap_whatever_its_argv_holds()
     {
-        // awk printing without end, with a tab and a newline in its program (pkill -f reads them
-        // from /proc/PID/cmdline; the pattern matches a control character with '.').
+        // awk printing without end, with a tab and a newline in its program, a non-ASCII argument
+        // and an empty one last (awk never opens them): pkill -f reads all of them from
+        // /proc/PID/cmdline, byte by byte in the capsule's C locale.
         const string Json = """
             {"schemaVersion":"1.0","utilities":[{"name":"spew","image":"runescape/capsule-busybox:{version}",
              "command":["awk","BEGIN{while(1) print \"x\ty\"}\n"],"parser":"lines","namespaces":["pid"],"timeoutSec":120}]}
@@ -487,7 +488,7 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
         var sw = Stopwatch.StartNew();
 
         var result = await invoker.InvokeAsync(
-            new CapsuleRequest { Utility = "spew", Target = KubeDoubleFixture.Pod, Raw = true, MaxOutputLines = 1000 }, CancellationToken.None);
+            new CapsuleRequest { Utility = "spew", Target = KubeDoubleFixture.Pod, Raw = true, MaxOutputLines = 1000, ArgumentList = new[] { "café", "" } }, CancellationToken.None);
 
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
         Assert.Equal(OutputLimit.Lines, result.OutputTruncatedBy);
@@ -536,10 +537,12 @@ public sealed class KubernetesCapsuleTests : IClassFixture<KubeDoubleFixture>
     }
 
     [Theory]
-    [InlineData(new[] { "top", "-b" }, "top -b")]
-    [InlineData(new[] { "awk", "a+b(c)[d]{2}^$|.*?\\" }, "awk a\\+b\\(c\\)\\[d\\]\\{2\\}\\^\\$\\|\\.\\*\\?\\\\")]
-    [InlineData(new[] { "x", "a\tb\nc" }, "x a.b.c")]
-    [InlineData(new[] { "#", "é €" }, "# é €")]
+    [InlineData(new[] { "top", "-b" }, "top -b *")]
+    [InlineData(new[] { "awk", "a+b(c)[d]{2}^$|.*?\\" }, "awk a\\+b\\(c\\)\\[d\\]\\{2\\}\\^\\$\\|\\.\\*\\?\\\\ *")]
+    [InlineData(new[] { "x", "a\tb\nc" }, "x a.b.c *")]
+    [InlineData(new[] { "#", "é €😀\u0085" }, "# .{1,2} .{1,3}.{1,4}.{1,2} *")]
+    [InlineData(new[] { "yes", "", "" }, "yes *")]
+    [InlineData(new[] { "a", "", "b" }, "a  b *")]
     public void The_pkill_pattern_escapes_ERE_metacharacters_and_matches_control_characters_with_a_dot(string[] argv, string expected)
     {
         Assert.Equal(expected, KubernetesRuntime.PkillPattern(argv));

@@ -699,26 +699,44 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
 
     /// <summary>
     /// A POSIX extended regular expression matching the argv joined by spaces, as pkill -f reads
-    /// /proc/PID/cmdline. ERE metacharacters are escaped; a control character (tab, newline) is
-    /// matched by '.': ERE has no escape for it, and the literal character is kept as is.
+    /// /proc/PID/cmdline (NULs become spaces; trailing ones, from empty arguments, are dropped).
+    /// ERE metacharacters are escaped. A control character is matched by '.', as ERE has no escape
+    /// for it; a non-ASCII character by '.{1,n}' for its n UTF-8 bytes, since pkill in the capsule's
+    /// C locale matches byte by byte and in a UTF-8 locale character by character.
     /// </summary>
     internal static string PkillPattern(IEnumerable<string> argv)
     {
-        var text = string.Join(' ', argv);
+        var text = string.Join(' ', argv).TrimEnd(' ');
         var pattern = new StringBuilder(text.Length + 16);
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
+            var c = text[i];
             if (c is '\\' or '.' or '[' or ']' or '(' or ')' or '*' or '+' or '?' or '{' or '}' or '|' or '^' or '$')
             {
                 pattern.Append('\\').Append(c);
             }
+            else if (char.IsControl(c) && c < 0x80)
+            {
+                pattern.Append('.');
+            }
+            else if (c < 0x80)
+            {
+                pattern.Append(c);
+            }
             else
             {
-                pattern.Append(char.IsControl(c) ? '.' : c);
+                var pair = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
+                var bytes = pair ? 4 : c < 0x800 ? 2 : 3;
+                pattern.Append(".{1,").Append(bytes).Append('}');
+                if (pair)
+                {
+                    i++;
+                }
             }
         }
 
-        return pattern.ToString();
+        // Empty arguments at the end leave NULs that pkill does not count: allow the spaces or not.
+        return pattern.Append(" *").ToString();
     }
 
     private static string StateOf(V1ContainerStatus? status) => status?.State switch
