@@ -849,13 +849,13 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
 
         var follow = ctx.Request.Query["follow"].ToString();
-        if (follow.Length > 0 && !bool.TryParse(follow, out _))
+        var following = false;
+        if (follow.Length > 0 && !bool.TryParse(follow, out following))
         {
             await Status(ctx, 400, "BadRequest", $"strconv.ParseBool: parsing \"{follow}\": invalid syntax").ConfigureAwait(false);
             return;
         }
 
-        var following = string.Equals(follow, "true", StringComparison.OrdinalIgnoreCase);
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "text/plain";
         await ctx.Response.StartAsync(ctx.RequestAborted).ConfigureAwait(false);

@@ -344,7 +344,6 @@ public sealed class CapsuleInvoker
                 Command = argv,
                 Deadline = deadline,
                 Timings = timings,
-                OutputTruncated = output.Truncated || context.RecordLimitReached,
                 OutputTruncatedBy = output.Truncated ? output.TruncatedBy : context.RecordLimitReached ? OutputLimit.Records : OutputLimit.None,
                 CleanupFailure = output.CleanupFailure,
             };

@@ -61,9 +61,9 @@ public sealed class CapsuleResult
     public string? CleanupFailure { get; init; }
 
     /// <summary>The output reached a cap (-MaxOutputBytes or -MaxOutputLines) and was cut off.</summary>
-    public bool OutputTruncated { get; init; }
+    public bool OutputTruncated => OutputTruncatedBy != OutputLimit.None;
 
-    /// <summary>Which cap cut the output off: Bytes, Lines, or None.</summary>
+    /// <summary>Which cap cut the output off: Bytes, Lines, Records, or None.</summary>
     public OutputLimit OutputTruncatedBy { get; init; }
 
     public bool Succeeded => ExitCode == 0 && !OutputTruncated;

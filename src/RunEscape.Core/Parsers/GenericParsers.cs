@@ -323,28 +323,16 @@ public static class GenericParsers
                 return records;
             }
 
-            // The line feed that ends the text adds no line. Walked in place: no copy of the text
-            // and no list of lines beside the records (output may be -MaxOutputLines lines).
-            var length = text.EndsWith('\n') ? text.Length - 1 : text.Length;
-            var number = 0L;
-            var start = 0;
-            while (start < length)
+            // The line feed that ends the text adds no line. Enumerated in place: no copy of the
+            // text and no list of lines beside the records (output may be -MaxOutputLines lines).
+            foreach (var (number, line) in TextLines.Enumerate(text, text.EndsWith('\n') ? text.Length - 1 : text.Length))
             {
-                var end = text.IndexOf('\n', start, length - start);
-                if (end < 0)
-                {
-                    end = length;
-                }
-
-                var lineEnd = end > start && text[end - 1] == '\r' ? end - 1 : end;
-                var line = text.Substring(start, lineEnd - start);
                 records.Add(new GenericRecord(new KeyValuePair<string, object?>[]
                 {
-                    new("LineNumber", ++number),
+                    new("LineNumber", (long)number),
                     new("Line", line),
                 })
                 { SourceLine = line });
-                start = end + 1;
             }
 
             return records;

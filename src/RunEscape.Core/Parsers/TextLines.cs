@@ -9,16 +9,19 @@ internal static class TextLines
     public static bool IsBlank(string? text) => text is null || text.All(c => c == '\0' || char.IsWhiteSpace(c));
 
     /// <summary>The lines of <paramref name="text"/> without their line ends (LF or CRLF).</summary>
-    public static IEnumerable<(int Number, string Line)> Enumerate(string text)
+    public static IEnumerable<(int Number, string Line)> Enumerate(string text) => Enumerate(text, text.Length);
+
+    /// <summary>The lines of the first <paramref name="length"/> characters of <paramref name="text"/>, without copying them first.</summary>
+    public static IEnumerable<(int Number, string Line)> Enumerate(string text, int length)
     {
         var number = 0;
         var start = 0;
-        while (start < text.Length)
+        while (start < length)
         {
-            var end = text.IndexOf('\n', start);
+            var end = text.IndexOf('\n', start, length - start);
             if (end < 0)
             {
-                end = text.Length;
+                end = length;
             }
 
             var line = text.AsSpan(start, end - start);

@@ -59,12 +59,15 @@ internal sealed class BoundedText
         {
             // Count the line feeds in what fits; a byte after the one that ends the last allowed
             // line is past the line cap.
+            // All of it fits when its line feeds leave the count below the cap (one vectorized
+            // count); otherwise walk line by line to the cut.
             var scan = bytes[..take];
             var feeds = scan.Count((byte)'\n');
-            var at = Lines + feeds < _maxLines ? scan.Length : 0;
-            if (at > 0)
+            var at = 0;
+            if (Lines + feeds < _maxLines)
             {
                 Lines += feeds;
+                at = scan.Length;
             }
 
             while (at < scan.Length)

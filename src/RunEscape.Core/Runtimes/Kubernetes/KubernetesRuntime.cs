@@ -277,16 +277,7 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
                 if (log.Truncated && !termination.IsCompleted)
                 {
                     killTried = true;
-                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                    try
-                    {
-                        var code = await KillAsync(ns, pod, name, capsule, cts.Token).ConfigureAwait(false);
-                        notStopped = KillFailure(code);
-                    }
-                    catch (Exception ex) when (ex is CapsuleException or HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException or KubernetesException)
-                    {
-                        notStopped = ex is OperationCanceledException ? "pods/exec did not answer within 20 s" : ex.Message;
-                    }
+                    notStopped = await TryKillAsync(ns, pod, name, capsule).ConfigureAwait(false);
 
                     // The exit code of a capsule stopped at the cap says nothing of the utility: wait
                     // for it a little, not until the deadline (a little less when the kill failed:
@@ -342,18 +333,10 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         {
             if (injected && !terminated && !killTried)
             {
-                // Cancelled, timed out or failed while the capsule may still run: kill its process.
+                // Cancelled, timed out or failed while the capsule may still run: kill its process,
+                // best effort (the capsule's own deadline, timeout -s KILL, ends it anyway).
                 var sw = Stopwatch.StartNew();
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                try
-                {
-                    await KillAsync(ns, pod, name, capsule, cts.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is CapsuleException or HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
-                {
-                    // Best effort: the capsule's own deadline (timeout -s KILL) ends it anyway.
-                }
-
+                _ = await TryKillAsync(ns, pod, name, capsule).ConfigureAwait(false);
                 timings.Remove = sw.Elapsed;
             }
         }
@@ -685,6 +668,23 @@ public sealed class KubernetesRuntime : ICapsuleRuntime
         catch (KubernetesException ex)
         {
             throw new CapsuleException(CapsuleErrorKind.EngineRejected, $"Killing the '{name}' capsule in pod '{ns}/{pod}' failed: {ex.Status?.Message ?? ex.Message}", $"{ns}/{pod}/{name}", "Its own deadline ends it; check it with Get-Capsule.", ex);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="KillAsync"/> within 20 s of its own (the caller's token may be cancelled already),
+    /// never throwing: returns why the capsule could not be killed, or null when it was.
+    /// </summary>
+    private async Task<string?> TryKillAsync(string ns, string pod, string name, V1EphemeralContainer capsule)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            return KillFailure(await KillAsync(ns, pod, name, capsule, cts.Token).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is CapsuleException or HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
+        {
+            return ex is OperationCanceledException ? "pods/exec did not answer within 20 s" : ex.Message;
         }
     }
 
